@@ -1,0 +1,4 @@
+using Microsoft.Extensions.Hosting;
+using PsaSync.Functions.Shared;
+
+FunctionAppHost.Build(args).Run();

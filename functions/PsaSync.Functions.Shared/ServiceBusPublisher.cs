@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Options;
+using PsaSync.Core.Events;
+using PsaSync.Core.Messaging;
+using PsaSync.Hosting;
+
+namespace PsaSync.Functions.Shared;
+
+/// <summary>
+/// Enqueues envelopes on Service Bus with the managed identity. MessageId is the idempotency key, so Service
+/// Bus duplicate detection drops a re-sent webhook within its window before the dedupe ledger even sees it.
+/// </summary>
+public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMessagePublisher, IAsyncDisposable
+{
+    private readonly Lazy<ServiceBusClient> _client = new(() => new ServiceBusClient(
+        options.Value.Messaging.ServiceBusNamespace
+            ?? throw new InvalidOperationException("PsaSync:Messaging:ServiceBusNamespace is not set."),
+        new DefaultAzureCredential()));
+
+    private readonly ConcurrentDictionary<string, ServiceBusSender> _senders = new();
+
+    public async Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
+    {
+        var sender = _senders.GetOrAdd(queueName, q => _client.Value.CreateSender(q));
+        var pending = new Queue<EventEnvelope>(envelopes);
+        while (pending.Count > 0)
+        {
+            // Several batches when the envelopes exceed one message batch's size limit.
+            using var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+            while (pending.Count > 0 && batch.TryAddMessage(ToMessage(pending.Peek())))
+            {
+                pending.Dequeue();
+            }
+            if (batch.Count == 0)
+            {
+                throw new InvalidOperationException($"Envelope {pending.Peek().Id} is larger than a Service Bus message may be.");
+            }
+            await sender.SendMessagesAsync(batch, cancellationToken);
+        }
+    }
+
+    internal static ServiceBusMessage ToMessage(EventEnvelope envelope) => new(BinaryData.FromString(envelope.ToJson()))
+    {
+        MessageId = envelope.IdempotencyKey.Length <= 128 ? envelope.IdempotencyKey : envelope.Id,
+        CorrelationId = envelope.CorrelationId,
+        Subject = envelope.Type,
+        ContentType = "application/json",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_client.IsValueCreated)
+        {
+            await _client.Value.DisposeAsync();
+        }
+    }
+}

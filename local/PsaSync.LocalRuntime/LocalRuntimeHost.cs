@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PsaSync.Core.Ingress;
+using PsaSync.Core.Messaging;
+using PsaSync.Hosting;
+using PsaSync.LocalRuntime.Queue;
+
+namespace PsaSync.LocalRuntime;
+
+/// <summary>
+/// Builds the single-process host: the same webhook routes as the function apps (<c>/api/webhooks/...</c>),
+/// the core services of all four domains, and the queue pumps in place of the Service Bus triggers.
+/// </summary>
+public static class LocalRuntimeHost
+{
+    public static WebApplication Build(LocalRuntimeOptions options, IConfiguration configuration, LogLevel minimumLogLevel = LogLevel.Warning)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(minimumLogLevel);
+        builder.WebHost.UseUrls($"http://{options.BindAddress}:{options.Port}");
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddPsaSync(builder.Configuration);
+        builder.Services.AddSingleton<TableMessageQueue>();
+        builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<TableMessageQueue>());
+        builder.Services.AddSingleton<QueuePump>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());
+
+        var app = builder.Build();
+        app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
+            IngressHttp.AcceptAsync(ingress, limits, request, route, ct));
+        app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+        return app;
+    }
+
+    /// <summary>The address Kestrel actually bound (useful with port 0).</summary>
+    public static Uri BaseAddress(this WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+}

@@ -1,0 +1,17 @@
+namespace PsaSync.LocalRuntime;
+
+/// <summary>How the local runtime runs; every value has a default that works on a fresh clone.</summary>
+public sealed class LocalRuntimeOptions
+{
+    /// <summary>Loopback only by default: the local runtime has no function keys to protect its routes.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>7071 like the Functions host; 0 picks a free port.</summary>
+    public int Port { get; set; } = 7071;
+
+    public int WorkersPerQueue { get; set; } = 4;
+
+    public int ReceiveBatchSize { get; set; } = 16;
+
+    public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+}

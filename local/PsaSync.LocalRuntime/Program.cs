@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PsaSync.Azurite;
+using PsaSync.LocalRuntime;
+using PsaSync.LocalRuntime.Demo;
+
+// psasync-local demo | serve   — see README.md and docs/configuration.md.
+var command = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "demo";
+if (command is not ("demo" or "serve"))
+{
+    Console.Error.WriteLine($"Unknown command '{command}'. Use 'demo' (run the demo scenario and print its summary) or 'serve' (run until Ctrl+C).");
+    return 2;
+}
+var isDemo = command == "demo";
+var switches = args.Where(a => a.StartsWith("--")).ToArray();
+
+var configuration = new ConfigurationBuilder()
+    .AddInMemoryCollection(isDemo ? DemoDefaults() : [])
+    .AddEnvironmentVariables()
+    .AddCommandLine(switches)
+    .Build();
+var runtimeOptions = configuration.GetSection("Runtime").Get<LocalRuntimeOptions>() ?? new LocalRuntimeOptions();
+if (isDemo && configuration["Runtime:Port"] is null)
+{
+    runtimeOptions.Port = 0;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+
+await using var azurite = await StartStorageAsync(configuration, isDemo);
+var settings = new ConfigurationBuilder().AddConfiguration(configuration)
+    .AddInMemoryCollection(azurite is null ? [] : [new("PsaSync:Storage:ConnectionString", azurite.ConnectionString)])
+    .Build();
+
+await using var app = LocalRuntimeHost.Build(runtimeOptions, settings, isDemo ? LogLevel.Warning : LogLevel.Information);
+await app.StartAsync(stop.Token);
+Console.WriteLine($"PsaSync local runtime listening on {app.BaseAddress()} (tables prefix '{settings["PsaSync:Storage:TablePrefix"] ?? "psasync"}').");
+
+if (!isDemo)
+{
+    await app.WaitForShutdownAsync(stop.Token);
+    return 0;
+}
+
+var demoOptions = configuration.GetSection("Demo").Get<DemoOptions>() ?? new DemoOptions();
+var summary = await new DemoRunner(app, demoOptions, Console.Out).RunAsync(stop.Token);
+DemoRunner.Print(summary, Console.Out);
+await app.StopAsync();
+if (summary.Lost > 0)
+{
+    Console.Error.WriteLine($"FAILED: {summary.Lost} accepted time entries were neither posted nor raised as an exception.");
+    return 1;
+}
+return 0;
+
+// Storage: the configured connection string, or an Azurite started for this run (in memory for the demo,
+// persistent under .psasync/azurite for 'serve', reusing one already listening on port 10002).
+static async Task<AzuriteTableEmulator?> StartStorageAsync(IConfiguration configuration, bool isDemo)
+{
+    if (!string.IsNullOrWhiteSpace(configuration["PsaSync:Storage:ConnectionString"]) || configuration["PsaSync:Storage:TableServiceUri"] is not null)
+    {
+        return null;
+    }
+    var options = isDemo
+        ? new AzuriteOptions()
+        : new AzuriteOptions { Port = 10002, DataDirectory = Path.GetFullPath(Path.Combine(".psasync", "azurite")) };
+    if (options.DataDirectory is not null)
+    {
+        Directory.CreateDirectory(options.DataDirectory);
+    }
+    var emulator = await AzuriteTableEmulator.StartAsync(options);
+    Console.WriteLine(emulator.StartedByUs
+        ? $"Started Azurite (Table Storage emulator) at {emulator.TableEndpoint}."
+        : $"Using the Azurite already running at {emulator.TableEndpoint}.");
+    return emulator;
+}
+
+// The demo's embedded defaults: a fresh set of tables per run and a sandbox ERP that misbehaves now and then.
+static Dictionary<string, string?> DemoDefaults() => new()
+{
+    ["PsaSync:Storage:TablePrefix"] = $"demo{DateTime.UtcNow:yyyyMMddHHmmss}",
+    ["PsaSync:Messaging:FirstRetryDelay"] = "00:00:00.2",
+    ["PsaSync:Messaging:MaxRetryDelay"] = "00:00:05",
+    ["PsaSync:Erp:Faults:ThrottleRate"] = "0.05",
+    ["PsaSync:Erp:Faults:ServerErrorRate"] = "0.05",
+    ["PsaSync:Erp:Faults:CommitThenTimeoutRate"] = "0.02",
+    ["PsaSync:Erp:Faults:RetryAfter"] = "00:00:00.2",
+};

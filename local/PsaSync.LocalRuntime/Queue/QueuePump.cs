@@ -1,0 +1,74 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PsaSync.Core.Messaging;
+
+namespace PsaSync.LocalRuntime.Queue;
+
+/// <summary>
+/// Plays the Service Bus trigger for every domain queue: receive under a lock, hand the message to the
+/// domain's processor, settle as it decided. Several workers per queue, like the trigger's concurrency.
+/// </summary>
+public sealed class QueuePump(
+    TableMessageQueue queue,
+    IServiceProvider services,
+    LocalRuntimeOptions options,
+    ILogger<QueuePump> logger) : BackgroundService
+{
+    private long _processed;
+
+    public long Processed => Interlocked.Read(ref _processed);
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(QueueNames.All.SelectMany(name =>
+        {
+            var processor = services.GetRequiredKeyedService<EnvelopeProcessor>(name);
+            return Enumerable.Range(0, options.WorkersPerQueue).Select(_ => RunWorkerAsync(name, processor, stoppingToken));
+        }));
+
+    private async Task RunWorkerAsync(string queueName, EnvelopeProcessor processor, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var messages = await queue.ReceiveAsync(queueName, options.ReceiveBatchSize, stoppingToken);
+                if (messages.Count == 0)
+                {
+                    await Task.Delay(options.IdlePollInterval, stoppingToken);
+                    continue;
+                }
+                foreach (var message in messages)
+                {
+                    await ProcessAsync(processor, message, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Storage hiccup: nothing is lost (unsettled messages reappear after their lock), so wait and go on.
+                logger.LogWarning(ex, "Queue {Queue} worker failed; retrying", queueName);
+                await Task.Delay(options.IdlePollInterval * 5, stoppingToken);
+            }
+        }
+    }
+
+    private async Task ProcessAsync(EnvelopeProcessor processor, LockedMessage message, CancellationToken stoppingToken)
+    {
+        await processor.ProcessAndSettleAsync(message.Body, new DeliveryInfo(message.MessageId, message.DeliveryCount), new Settler(queue, message), stoppingToken);
+        Interlocked.Increment(ref _processed);
+    }
+
+    private sealed class Settler(TableMessageQueue queue, LockedMessage message) : IMessageSettler
+    {
+        public Task CompleteAsync(CancellationToken cancellationToken) => queue.CompleteAsync(message, cancellationToken);
+
+        public Task AbandonAsync(TimeSpan retryAfter, CancellationToken cancellationToken) => queue.AbandonAsync(message, retryAfter, cancellationToken);
+
+        public Task DeadLetterAsync(string reason, string description, CancellationToken cancellationToken) =>
+            queue.DeadLetterAsync(message, reason, description, cancellationToken);
+    }
+}

@@ -1,0 +1,125 @@
+using Azure;
+using Azure.Data.Tables;
+using PsaSync.Core.Events;
+using PsaSync.Core.Messaging;
+using PsaSync.Storage;
+
+namespace PsaSync.LocalRuntime.Queue;
+
+/// <summary>A message received under a lock; <see cref="LockVersion"/> proves the lock at settlement.</summary>
+public sealed record LockedMessage(string Queue, string RowKey, string MessageId, string Body, int DeliveryCount, ETag LockVersion);
+
+/// <summary>
+/// Service Bus peek-lock semantics on Azurite tables, for the local runtime: a received message is hidden for
+/// the lock duration and counted as a delivery; complete deletes it, abandon makes it visible again (after a
+/// delay), dead-letter moves it to the dead-letter table with a reason. Everything is in storage, so a killed
+/// and restarted runtime loses nothing it acknowledged: an unsettled message simply reappears.
+/// </summary>
+public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) : IMessagePublisher
+{
+    public const string QueueSuffix = "queue";
+    public const string DeadLetterSuffix = "deadletter";
+    private const int TransactionLimit = 100;
+
+    public TimeSpan LockDuration { get; init; } = TimeSpan.FromMinutes(2);
+
+    public async Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(QueueSuffix, cancellationToken);
+        var now = clock.GetUtcNow();
+        var rows = envelopes.Select((envelope, i) => new TableEntity(queueName, $"{now.UtcTicks:D19}-{i:D5}-{Guid.NewGuid():N}")
+        {
+            ["MessageId"] = envelope.Id,
+            ["Body"] = envelope.ToJson(),
+            ["VisibleAt"] = now,
+            ["DeliveryCount"] = 0,
+            ["EnqueuedAt"] = now,
+        });
+        // One partition per queue, so up to 100 messages are stored atomically per transaction.
+        foreach (var chunk in rows.Chunk(TransactionLimit))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<LockedMessage>> ReceiveAsync(string queueName, int maxMessages, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(QueueSuffix, cancellationToken);
+        var now = clock.GetUtcNow();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {queueName} and VisibleAt le {now}");
+        var received = new List<LockedMessage>();
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: maxMessages, cancellationToken: cancellationToken).AsPages())
+        {
+            foreach (var row in page.Values.Take(maxMessages))
+            {
+                var deliveryCount = (row.GetInt32("DeliveryCount") ?? 0) + 1;
+                row["DeliveryCount"] = deliveryCount;
+                row["VisibleAt"] = now + LockDuration;
+                try
+                {
+                    var locked = await table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
+                    received.Add(new LockedMessage(queueName, row.RowKey, row.GetString("MessageId") ?? row.RowKey,
+                        row.GetString("Body") ?? "", deliveryCount, locked.Headers.ETag ?? default));
+                }
+                catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+                {
+                    // Another worker locked or settled it first.
+                }
+            }
+            break;
+        }
+        return received;
+    }
+
+    public async Task CompleteAsync(LockedMessage message, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(QueueSuffix, cancellationToken);
+        // A lost lock (412) means the message is already back in the queue; its next delivery is a deduped duplicate.
+        await table.DeleteEntityAsync(message.Queue, message.RowKey, message.LockVersion, cancellationToken);
+    }
+
+    public async Task AbandonAsync(LockedMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(QueueSuffix, cancellationToken);
+        var row = new TableEntity(message.Queue, message.RowKey) { ["VisibleAt"] = clock.GetUtcNow() + delay };
+        try
+        {
+            await table.UpdateEntityAsync(row, message.LockVersion, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            // The lock expired meanwhile; the message is visible again anyway.
+        }
+    }
+
+    public async Task DeadLetterAsync(LockedMessage message, string reason, string description, CancellationToken cancellationToken)
+    {
+        var deadLetters = await tables.GetAsync(DeadLetterSuffix, cancellationToken);
+        await deadLetters.UpsertEntityAsync(new TableEntity(message.Queue, message.RowKey)
+        {
+            ["MessageId"] = message.MessageId,
+            ["Body"] = message.Body,
+            ["DeadLetterReason"] = reason,
+            ["DeadLetterDescription"] = description.Length > 4000 ? description[..4000] : description,
+            ["DeliveryCount"] = message.DeliveryCount,
+            ["DeadLetteredAt"] = clock.GetUtcNow(),
+        }, TableUpdateMode.Replace, cancellationToken);
+        await CompleteAsync(message, cancellationToken);
+    }
+
+    /// <summary>Messages still in the queue, visible or locked: zero means drained.</summary>
+    public Task<int> CountAsync(string queueName, CancellationToken cancellationToken) => CountRowsAsync(QueueSuffix, queueName, cancellationToken);
+
+    public Task<int> CountDeadLettersAsync(string queueName, CancellationToken cancellationToken) => CountRowsAsync(DeadLetterSuffix, queueName, cancellationToken);
+
+    private async Task<int> CountRowsAsync(string suffix, string queueName, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(suffix, cancellationToken);
+        var count = 0;
+        await foreach (var _ in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {queueName}"), select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace PsaSync.Core.Events;
+
+/// <summary>
+/// Every canonical event travels in this envelope (schema version 1), from the webhook through the queue,
+/// the handler and the workflow. <see cref="IdempotencyKey"/> is the business key (source + entity + version)
+/// that the dedupe ledger uses; <see cref="CorrelationId"/> follows the record across all four domains.
+/// </summary>
+public sealed record EventEnvelope(
+    string Id,
+    string Type,
+    string Source,
+    string Subject,
+    DateTimeOffset Time,
+    string CorrelationId,
+    string? CausationId,
+    int SchemaVersion,
+    string IdempotencyKey,
+    JsonElement Data)
+{
+    public static EventEnvelope Create<TEvent>(
+        TEvent data,
+        string source,
+        string subject,
+        string idempotencyKey,
+        string correlationId,
+        DateTimeOffset time,
+        string? causationId = null)
+        where TEvent : ICanonicalEvent
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
+        ArgumentException.ThrowIfNullOrWhiteSpace(correlationId);
+        return new EventEnvelope(
+            Id: Guid.NewGuid().ToString("N"),
+            Type: TEvent.EventType,
+            Source: source,
+            Subject: subject,
+            Time: time,
+            CorrelationId: correlationId,
+            CausationId: causationId,
+            SchemaVersion: TEvent.SchemaVersion,
+            IdempotencyKey: idempotencyKey,
+            Data: JsonSerializer.SerializeToElement(data, PsaSyncJson.Options));
+    }
+
+    public bool Is<TEvent>() where TEvent : ICanonicalEvent => Type == TEvent.EventType;
+
+    /// <summary>Reads the payload as <typeparamref name="TEvent"/>, refusing a type or schema version it does not understand.</summary>
+    public TEvent DataAs<TEvent>() where TEvent : ICanonicalEvent
+    {
+        if (Type != TEvent.EventType)
+        {
+            throw new EnvelopeFormatException($"Envelope {Id} carries '{Type}', not '{TEvent.EventType}'.");
+        }
+        if (SchemaVersion > TEvent.SchemaVersion)
+        {
+            throw new EnvelopeFormatException(
+                $"Envelope {Id} has schema version {SchemaVersion} of '{Type}'; this build understands up to {TEvent.SchemaVersion}.");
+        }
+        return Data.Deserialize<TEvent>(PsaSyncJson.Options)
+            ?? throw new EnvelopeFormatException($"Envelope {Id} has an empty payload.");
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, PsaSyncJson.Options);
+
+    public static EventEnvelope FromJson(string json)
+    {
+        EventEnvelope? envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize<EventEnvelope>(json, PsaSyncJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            throw new EnvelopeFormatException($"Not an event envelope: {ex.Message}", ex);
+        }
+        if (envelope is null || string.IsNullOrWhiteSpace(envelope.Type) || string.IsNullOrWhiteSpace(envelope.IdempotencyKey)
+            || string.IsNullOrWhiteSpace(envelope.CorrelationId))
+        {
+            throw new EnvelopeFormatException("Not an event envelope: type, idempotency key and correlation id are required.");
+        }
+        return envelope;
+    }
+}
+
+/// <summary>A message body that is not a readable envelope (a poison message).</summary>
+public sealed class EnvelopeFormatException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using PsaSync.Core.CrossReference;
+using PsaSync.Core.Events;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Messaging;
+using PsaSync.Core.Model;
+using PsaSync.Core.Ports;
+using PsaSync.Core.Tracing;
+
+namespace PsaSync.Core.TimeExpense;
+
+/// <summary>
+/// Approved time → ERP project time line → sync status back in the PSA. Safe to run any number of times for
+/// the same entry version: the ERP line carries an external id derived from it and is looked up before a
+/// repeated create.
+/// </summary>
+public sealed class TimeApprovedHandler(
+    IErpConnector erp,
+    IPsaConnector psa,
+    ICrossReferenceMap crossReferences,
+    IExceptionStore exceptions,
+    ICorrelationLog correlationLog,
+    TimeProvider clock,
+    ILogger<TimeApprovedHandler> logger) : IEventHandler
+{
+    public const string Domain = "time-expense";
+
+    public string EventType => TimeApproved.EventType;
+
+    /// <summary>The ERP-native key of an entry version: the same entry version always maps to the same ERP line.</summary>
+    public static string ErpExternalId(TimeEntry entry) => $"PSA-TE-{entry.EntryId}-V{entry.Version}";
+
+    public async Task<HandlerResult> HandleAsync(EventEnvelope envelope, bool isRedelivery, CancellationToken cancellationToken)
+    {
+        var entry = envelope.DataAs<TimeApproved>().Entry;
+        var record = new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId);
+
+        if (entry.Hours <= 0 || entry.Hours > 24)
+        {
+            return await RejectAsync(envelope, record, ReasonCodes.HoursOutOfRange,
+                $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most 24 hours.",
+                cancellationToken);
+        }
+
+        try
+        {
+            var project = await erp.FindProjectAsync(entry.ProjectId, cancellationToken);
+            if (project is null || !project.Active)
+            {
+                return await RejectAsync(envelope, record, ReasonCodes.ProjectNotInErp,
+                    $"Time entry {entry.EntryId} is for project {entry.ProjectId}, which is {(project is null ? "not set up" : "not active")} in the ERP.",
+                    cancellationToken);
+            }
+
+            var externalId = ErpExternalId(entry);
+            var posting = isRedelivery ? await erp.FindTimeByExternalIdAsync(externalId, cancellationToken) : null;
+            posting ??= await erp.PostTimeAsync(
+                new ErpTimeLine(externalId, project.ErpProjectCode, entry.ResourceId, entry.WorkDate, entry.Hours, entry.Billable, entry.Role, envelope.CorrelationId),
+                cancellationToken);
+
+            await crossReferences.LinkAsync(EntityKinds.TimeEntry, SystemNames.Psa, entry.EntryId, SystemNames.Erp, posting.ErpDocumentId, cancellationToken);
+            await TraceAsync(envelope, record, TraceSteps.Posted, $"ERP time line {posting.ErpDocumentId} on project {project.ErpProjectCode}: {entry.Hours} h on {entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
+
+            await psa.MarkTimeEntrySyncedAsync(entry.EntryId, entry.Version, posting.ErpDocumentId, envelope.CorrelationId, cancellationToken);
+            await TraceAsync(envelope, record, TraceSteps.WrittenBack, $"PSA time entry {entry.EntryId} marked as transferred to the ERP.", cancellationToken);
+            return new HandlerResult.Done($"erp-time-line:{posting.ErpDocumentId}");
+        }
+        catch (ErpException ex) when (ex.IsTransient)
+        {
+            logger.LogInformation("ERP transient failure ({Kind}) for time entry {EntryId}", ex.Kind, entry.EntryId);
+            return new HandlerResult.RetryLater($"ERP {ex.Kind}: {ex.Message}", ex.RetryAfter);
+        }
+        catch (ErpException ex) when (ex.Kind == ErpFailureKind.PeriodClosed)
+        {
+            return await RejectAsync(envelope, record, ReasonCodes.FiscalPeriodClosed,
+                $"The ERP refused time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd}: {ex.Message}", cancellationToken);
+        }
+        catch (ErpException ex)
+        {
+            return await RejectAsync(envelope, record, ReasonCodes.ErpRejected,
+                $"The ERP refused time entry {entry.EntryId}: {ex.Message}", cancellationToken);
+        }
+        catch (PsaUnavailableException ex)
+        {
+            return new HandlerResult.RetryLater($"PSA unavailable: {ex.Message}", ex.RetryAfter);
+        }
+    }
+
+    private async Task<HandlerResult> RejectAsync(EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken)
+    {
+        await exceptions.RaiseAsync(new NewException(reason, message, Domain, record, envelope.CorrelationId, envelope.IdempotencyKey), cancellationToken);
+        return new HandlerResult.Rejected(reason.Code);
+    }
+
+    private Task TraceAsync(EventEnvelope envelope, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
+        correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, clock.GetUtcNow(), Domain, step, detail, record), cancellationToken);
+}

@@ -1,0 +1,36 @@
+using PsaSync.Core.Model;
+
+namespace PsaSync.Core.Tracing;
+
+/// <summary>One step in the life of a record, as operations would want to read it in a timeline.</summary>
+public sealed record TraceEntry(
+    string CorrelationId,
+    DateTimeOffset At,
+    string Domain,
+    string Step,
+    string Detail,
+    RecordRef? Record = null);
+
+/// <summary>The ordered timeline per correlation id that answers "what happened to this time entry?".</summary>
+public interface ICorrelationLog
+{
+    Task AppendAsync(TraceEntry entry, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<TraceEntry>> GetTimelineAsync(string correlationId, CancellationToken cancellationToken);
+
+    /// <summary>The correlation ids under which a source record was ever seen, so a trace can start from the record.</summary>
+    Task<IReadOnlyList<string>> FindCorrelationIdsAsync(RecordRef record, CancellationToken cancellationToken);
+}
+
+/// <summary>Well-known step names, so timelines read the same across domains.</summary>
+public static class TraceSteps
+{
+    public const string Accepted = "accepted";
+    public const string Received = "received";
+    public const string DuplicateAbsorbed = "duplicate-absorbed";
+    public const string Posted = "posted";
+    public const string Rejected = "rejected";
+    public const string RetryScheduled = "retry-scheduled";
+    public const string DeadLettered = "dead-lettered";
+    public const string WrittenBack = "written-back";
+}

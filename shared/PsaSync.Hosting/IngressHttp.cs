@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using PsaSync.Core.Events;
+using PsaSync.Core.Ingress;
+
+namespace PsaSync.Hosting;
+
+/// <summary>The HTTP face of <see cref="WebhookIngress"/>, the same for the function apps and the local runtime.</summary>
+public static class IngressHttp
+{
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>Reads the body (never more than the limit plus one byte) and passes it to the ingress.</summary>
+    public static async Task<IngressHttpResult> AcceptAsync(WebhookIngress ingress, IngressLimits limits, HttpRequest request, string route, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > limits.MaxPayloadBytes)
+            {
+                break;
+            }
+        }
+        var result = await ingress.AcceptAsync(route, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), request.Headers[RequestIdHeader].FirstOrDefault(), cancellationToken);
+        return new IngressHttpResult(result);
+    }
+}
+
+/// <summary>202 with the correlation ids, or the problem; usable as a minimal-API result and as a function's IActionResult.</summary>
+public sealed class IngressHttpResult(IngressResult result) : IResult, IActionResult
+{
+    public IngressResult Result => result;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = result.StatusCode;
+        response.Headers[IngressHttp.RequestIdHeader] = result.RequestId;
+        if (result.Problem is { } problem)
+        {
+            response.ContentType = Problem.ContentType;
+            await JsonSerializer.SerializeAsync(response.Body, problem with { CorrelationId = result.RequestId }, PsaSyncJson.Options);
+            return;
+        }
+        response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(response.Body, new
+        {
+            requestId = result.RequestId,
+            correlationId = result.CorrelationIds.FirstOrDefault(),
+            correlationIds = result.CorrelationIds,
+            accepted = result.CorrelationIds.Count,
+        }, PsaSyncJson.Options);
+    }
+
+    public Task ExecuteResultAsync(ActionContext context) => ExecuteAsync(context.HttpContext);
+}

@@ -1,0 +1,53 @@
+using PsaSync.Connectors.Sandbox;
+
+namespace PsaSync.Hosting;
+
+/// <summary>
+/// Everything PsaSync reads from configuration, under the section <c>PsaSync</c> (app settings use
+/// <c>PsaSync__Section__Key</c>). docs/configuration.md lists every key; infra sets the Azure ones.
+/// </summary>
+public sealed class PsaSyncOptions
+{
+    public const string SectionName = "PsaSync";
+
+    public StorageSettings Storage { get; set; } = new();
+
+    public MessagingSettings Messaging { get; set; } = new();
+
+    public ConnectorSettings Erp { get; set; } = new();
+
+    public ConnectorSettings Psa { get; set; } = new();
+
+    /// <summary>Where sandbox systems keep their journals; none means they forget on restart.</summary>
+    public string? SandboxDataDirectory { get; set; }
+}
+
+public sealed class StorageSettings
+{
+    /// <summary>A connection string, for Azurite and development only. Azure uses <see cref="TableServiceUri"/> with a managed identity.</summary>
+    public string? ConnectionString { get; set; }
+
+    public Uri? TableServiceUri { get; set; }
+
+    public string TablePrefix { get; set; } = "psasync";
+}
+
+public sealed class MessagingSettings
+{
+    public int MaxDeliveryCount { get; set; } = 10;
+
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Service Bus namespace host name, e.g. <c>sb-psasync.servicebus.windows.net</c> (function apps only).</summary>
+    public string? ServiceBusNamespace { get; set; }
+}
+
+public sealed class ConnectorSettings
+{
+    /// <summary><c>sandbox</c> is the only connector so far.</summary>
+    public string Kind { get; set; } = "sandbox";
+
+    public SandboxFaultOptions Faults { get; set; } = new();
+}

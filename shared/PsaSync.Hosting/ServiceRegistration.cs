@@ -1,0 +1,110 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PsaSync.Connectors.Sandbox.Erp;
+using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.CrossReference;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Idempotency;
+using PsaSync.Core.Ingress;
+using PsaSync.Core.Messaging;
+using PsaSync.Core.Ports;
+using PsaSync.Core.TimeExpense;
+using PsaSync.Core.Tracing;
+using PsaSync.Core.Watermarks;
+using PsaSync.Storage;
+
+namespace PsaSync.Hosting;
+
+public static class ServiceRegistration
+{
+    /// <summary>
+    /// Registers the core services, stores, connectors, webhook edge and one <see cref="EnvelopeProcessor"/>
+    /// per domain (keyed by queue name). The host adds its transport: an <see cref="IMessagePublisher"/>.
+    /// </summary>
+    public static IServiceCollection AddPsaSync(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(PsaSyncOptions.SectionName).Get<PsaSyncOptions>() ?? new PsaSyncOptions();
+        services.AddSingleton(Options.Create(options));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(new DeliveryPolicy
+        {
+            MaxDeliveryCount = options.Messaging.MaxDeliveryCount,
+            FirstRetryDelay = options.Messaging.FirstRetryDelay,
+            MaxRetryDelay = options.Messaging.MaxRetryDelay,
+        });
+        services.AddSingleton(new IngressLimits());
+
+        services.AddSingleton(_ => CreateTableServiceClient(options.Storage));
+        services.AddSingleton(Options.Create(new TableStorageOptions { TablePrefix = options.Storage.TablePrefix }));
+        services.AddSingleton<TableProvider>();
+        services.AddSingleton<IDedupeLedger, TableDedupeLedger>();
+        services.AddSingleton<ICorrelationLog, TableCorrelationLog>();
+        services.AddSingleton<ICrossReferenceMap, TableCrossReferenceMap>();
+        services.AddSingleton<IExceptionStore, TableExceptionStore>();
+        services.AddSingleton<IWatermarkStore, TableWatermarkStore>();
+
+        AddConnectors(services, options);
+
+        services.AddSingleton<IWebhookMapper, SandboxPsaTimeWebhookMapper>();
+        services.AddSingleton<WebhookIngress>();
+
+        services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+        foreach (var queue in QueueNames.All)
+        {
+            services.AddKeyedSingleton(queue, (sp, key) => new EnvelopeProcessor(
+                (string)key!,
+                sp.GetKeyedServices<IEventHandler>(key),
+                sp.GetRequiredService<IDedupeLedger>(),
+                sp.GetRequiredService<ICorrelationLog>(),
+                sp.GetRequiredService<IExceptionStore>(),
+                sp.GetRequiredService<DeliveryPolicy>(),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<EnvelopeProcessor>>()));
+        }
+        return services;
+    }
+
+    private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)
+    {
+        RequireKind("Erp", options.Erp.Kind);
+        RequireKind("Psa", options.Psa.Kind);
+        var journals = options.SandboxDataDirectory;
+        if (journals is not null)
+        {
+            Directory.CreateDirectory(journals);
+        }
+        services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
+        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
+        services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
+    }
+
+    private static void RequireKind(string system, string kind)
+    {
+        if (!string.Equals(kind, "sandbox", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"PsaSync:{system}:Kind is '{kind}', but this build only has the 'sandbox' {system} connector.");
+        }
+    }
+
+    /// <summary>Azure: the table endpoint with the managed identity (AZURE_CLIENT_ID picks it). Development: a connection string.</summary>
+    public static TableServiceClient CreateTableServiceClient(StorageSettings storage)
+    {
+        if (storage.TableServiceUri is { } uri)
+        {
+            return new TableServiceClient(uri, new DefaultAzureCredential());
+        }
+        if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            return new TableServiceClient(storage.ConnectionString);
+        }
+        throw new InvalidOperationException(
+            "Table Storage is not configured: set PsaSync:Storage:TableServiceUri (Azure, managed identity) or PsaSync:Storage:ConnectionString (Azurite).");
+    }
+}
