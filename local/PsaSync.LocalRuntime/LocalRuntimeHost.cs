@@ -10,6 +10,7 @@ using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Hosting;
 using PsaSync.LocalRuntime.Queue;
+using PsaSync.Storage;
 
 namespace PsaSync.LocalRuntime;
 
@@ -35,7 +36,10 @@ public static class LocalRuntimeHost
 
         builder.Services.AddSingleton(options);
         builder.Services.AddPsaSync(builder.Configuration);
-        builder.Services.AddSingleton<TableMessageQueue>();
+        builder.Services.AddSingleton(sp => new TableMessageQueue(sp.GetRequiredService<TableProvider>(), sp.GetRequiredService<TimeProvider>())
+        {
+            LockDuration = options.LockDuration,
+        });
         builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<TableMessageQueue>());
         builder.Services.AddSingleton<QueuePump>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());

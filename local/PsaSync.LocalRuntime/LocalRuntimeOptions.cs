@@ -14,4 +14,7 @@ public sealed class LocalRuntimeOptions
     public int ReceiveBatchSize { get; set; } = 16;
 
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a received message stays hidden; after a crash, unsettled messages reappear after this.</summary>
+    public TimeSpan LockDuration { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -40,6 +40,8 @@ public sealed class MessagingSettings
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(2);
 
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Service Bus namespace host name, e.g. <c>sb-psasync.servicebus.windows.net</c> (function apps only).</summary>
     public string? ServiceBusNamespace { get; set; }
 }

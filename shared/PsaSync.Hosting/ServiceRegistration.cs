@@ -36,6 +36,7 @@ public static class ServiceRegistration
             MaxDeliveryCount = options.Messaging.MaxDeliveryCount,
             FirstRetryDelay = options.Messaging.FirstRetryDelay,
             MaxRetryDelay = options.Messaging.MaxRetryDelay,
+            ClaimLease = options.Messaging.ClaimLease,
         });
         services.AddSingleton(new IngressLimits());
 

@@ -74,8 +74,14 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
     public async Task CompleteAsync(LockedMessage message, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(QueueSuffix, cancellationToken);
-        // A lost lock (412) means the message is already back in the queue; its next delivery is a deduped duplicate.
-        await table.DeleteEntityAsync(message.Queue, message.RowKey, message.LockVersion, cancellationToken);
+        try
+        {
+            await table.DeleteEntityAsync(message.Queue, message.RowKey, message.LockVersion, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // The lock expired and another worker has the message now; that delivery will be absorbed as a duplicate.
+        }
     }
 
     public async Task AbandonAsync(LockedMessage message, TimeSpan delay, CancellationToken cancellationToken)

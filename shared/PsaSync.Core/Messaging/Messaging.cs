@@ -68,8 +68,11 @@ public sealed class DeliveryPolicy
 
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>How long a claim on an idempotency key lasts before another delivery may take it over.</summary>
-    public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a claim on an idempotency key lasts before another delivery may take it over: long enough for
+    /// one attempt, short enough that a crashed worker's messages move again soon after their lock expires.
+    /// </summary>
+    public TimeSpan ClaimLease { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Exponential backoff by delivery count, or the system's own Retry-After when it gave one and it is longer.</summary>
     public TimeSpan RetryDelay(int deliveryCount, TimeSpan? requested)
