@@ -71,6 +71,11 @@ public sealed class SandboxErp : IErpConnector
         PostedTimeLine posted;
         lock (_gate)
         {
+            // Like a real ERP with a unique external document number: a repeat returns the existing line.
+            if (_timeByExternalId.TryGetValue(line.ExternalId, out var existing))
+            {
+                return new ErpPosting(existing.ErpDocumentId, line.ExternalId);
+            }
             if (_closedPeriods.Contains(line.WorkDate.ToString("yyyy-MM")))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
@@ -79,11 +84,6 @@ public sealed class SandboxErp : IErpConnector
             if (!_projectsByPsaId.Values.Any(p => p.ErpProjectCode == line.ErpProjectCode && p.Active))
             {
                 throw new ErpException(ErpFailureKind.Rejected, $"Project {line.ErpProjectCode} does not exist or is not active.");
-            }
-            // Like a real ERP with a unique external document number: a repeat returns the existing line.
-            if (_timeByExternalId.TryGetValue(line.ExternalId, out var existing))
-            {
-                return new ErpPosting(existing.ErpDocumentId, line.ExternalId);
             }
             posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", line);
             Record("time-line", posted);

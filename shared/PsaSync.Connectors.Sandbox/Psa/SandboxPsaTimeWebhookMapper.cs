@@ -56,9 +56,10 @@ public sealed class SandboxPsaTimeWebhookMapper : IWebhookMapper
         return new WebhookMapping.Accepted(envelopes);
     }
 
-    private static string? TryRead(PsaTimeEntryPayload p, out TimeEntry? entry)
+    private static string? TryRead(PsaTimeEntryPayload? p, out TimeEntry? entry)
     {
         entry = null;
+        if (p is null) return "a time entry must be an object, not null.";
         if (string.IsNullOrWhiteSpace(p.Id)) return "'id' is required.";
         if (p.Revision is not > 0) return "'revision' must be a positive integer.";
         if (string.IsNullOrWhiteSpace(p.ProjectId)) return "'projectId' is required.";

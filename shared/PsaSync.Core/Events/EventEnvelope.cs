@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PsaSync.Core.Model;
 
 namespace PsaSync.Core.Events;
 
@@ -58,8 +59,19 @@ public sealed record EventEnvelope(
             throw new EnvelopeFormatException(
                 $"Envelope {Id} has schema version {SchemaVersion} of '{Type}'; this build understands up to {TEvent.SchemaVersion}.");
         }
-        return Data.Deserialize<TEvent>(PsaSyncJson.Options)
-            ?? throw new EnvelopeFormatException($"Envelope {Id} has an empty payload.");
+        if (Data.ValueKind != JsonValueKind.Object)
+        {
+            throw new EnvelopeFormatException($"Envelope {Id} has no payload object.");
+        }
+        try
+        {
+            return Data.Deserialize<TEvent>(PsaSyncJson.Strict)
+                ?? throw new EnvelopeFormatException($"Envelope {Id} has an empty payload.");
+        }
+        catch (JsonException ex)
+        {
+            throw new EnvelopeFormatException($"Envelope {Id} carries a '{Type}' payload this build cannot read: {ex.Message}", ex);
+        }
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, PsaSyncJson.Options);
@@ -79,6 +91,10 @@ public sealed record EventEnvelope(
             || string.IsNullOrWhiteSpace(envelope.CorrelationId))
         {
             throw new EnvelopeFormatException("Not an event envelope: type, idempotency key and correlation id are required.");
+        }
+        if (!RecordRef.TryParse(envelope.Subject, out _))
+        {
+            throw new EnvelopeFormatException($"Envelope {envelope.Id} has subject '{envelope.Subject}', which is not a record reference (system/kind/id).");
         }
         return envelope;
     }

@@ -83,6 +83,11 @@ public sealed class EnvelopeProcessor(
         {
             result = await handler.HandleAsync(envelope, isRedelivery, cancellationToken);
         }
+        catch (EnvelopeFormatException ex)
+        {
+            // A payload of a newer schema version or a shape this build cannot read: retrying will not help.
+            return await DeadLetterAsync(envelope, ReasonCodes.UnsupportedEvent, ex.Message, cancellationToken);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning(ex, "Handler for {EventType} failed unexpectedly", envelope.Type);

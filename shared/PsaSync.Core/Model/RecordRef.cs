@@ -25,13 +25,13 @@ public sealed record RecordRef(string System, string Kind, string Id)
 {
     public override string ToString() => $"{System}/{Kind}/{Id}";
 
-    public static RecordRef Parse(string value)
+    public static RecordRef Parse(string value) =>
+        TryParse(value, out var record) ? record : throw new FormatException($"'{value}' is not a record reference of the form system/kind/id.");
+
+    public static bool TryParse(string? value, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RecordRef? record)
     {
-        var parts = value.Split('/', 3);
-        if (parts.Length != 3 || parts.Any(string.IsNullOrWhiteSpace))
-        {
-            throw new FormatException($"'{value}' is not a record reference of the form system/kind/id.");
-        }
-        return new RecordRef(parts[0], parts[1], parts[2]);
+        var parts = value?.Split('/', 3) ?? [];
+        record = parts.Length == 3 && !parts.Any(string.IsNullOrWhiteSpace) ? new RecordRef(parts[0], parts[1], parts[2]) : null;
+        return record is not null;
     }
 }

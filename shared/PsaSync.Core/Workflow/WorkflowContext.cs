@@ -47,3 +47,19 @@ public sealed class ActivityFailedException(string activityName, string reason, 
 
     public string Reason { get; } = reason;
 }
+
+/// <summary>A workflow: plain C# over <see cref="IWorkflowContext"/>, hosted by Durable Functions or the in-process runner.</summary>
+public interface IWorkflow<TInput, TOutput>
+{
+    string Name { get; }
+
+    Task<TOutput> RunAsync(IWorkflowContext context, TInput input);
+}
+
+/// <summary>An activity: the only place a workflow's I/O happens. Inputs and results travel as JSON, as under Durable.</summary>
+public interface IWorkflowActivity
+{
+    string Name { get; }
+
+    Task<object?> RunAsync(System.Text.Json.JsonElement input, CancellationToken cancellationToken);
+}
