@@ -12,9 +12,25 @@ public sealed class TableCrossReferenceMap(TableProvider tables) : ICrossReferen
     public async Task LinkAsync(string kind, string system, string id, string otherSystem, string otherId, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.CrossReference, cancellationToken);
-        // Merge keeps ids learned from other links (a customer known in CRM, ERP and PSA).
-        await table.UpsertEntityAsync(Row(kind, system, id, otherSystem, otherId), TableUpdateMode.Merge, cancellationToken);
-        await table.UpsertEntityAsync(Row(kind, otherSystem, otherId, system, id), TableUpdateMode.Merge, cancellationToken);
+        // Every row of the entity gets every id known on either side, so links made in a chain
+        // (CRM → ERP, then ERP → PSA) can be followed from any system in one read.
+        var ids = new Dictionary<string, string> { [system] = id, [otherSystem] = otherId };
+        foreach (var known in new[] { await FindAsync(kind, system, id, cancellationToken), await FindAsync(kind, otherSystem, otherId, cancellationToken) })
+        {
+            foreach (var (knownSystem, knownId) in known?.IdsBySystem ?? new Dictionary<string, string>())
+            {
+                ids.TryAdd(knownSystem, knownId);
+            }
+        }
+        foreach (var (rowSystem, rowId) in ids)
+        {
+            var row = new TableEntity(PartitionOf(kind, rowSystem), TableKeys.Escape(rowId));
+            foreach (var (idSystem, value) in ids)
+            {
+                row["Id_" + idSystem] = value;
+            }
+            await table.UpsertEntityAsync(row, TableUpdateMode.Merge, cancellationToken);
+        }
     }
 
     public async Task<CrossReference?> FindAsync(string kind, string system, string id, CancellationToken cancellationToken)
@@ -30,13 +46,6 @@ public sealed class TableCrossReferenceMap(TableProvider tables) : ICrossReferen
             .ToDictionary(p => p.Key["Id_".Length..], p => (string)p.Value);
         return new CrossReference(kind, ids);
     }
-
-    private static TableEntity Row(string kind, string system, string id, string otherSystem, string otherId) =>
-        new(PartitionOf(kind, system), TableKeys.Escape(id))
-        {
-            ["Id_" + system] = id,
-            ["Id_" + otherSystem] = otherId,
-        };
 
     private static string PartitionOf(string kind, string system) => $"{kind}|{system}";
 }

@@ -13,7 +13,8 @@ namespace PsaSync.Storage;
 /// </summary>
 public sealed class TableExceptionStore(TableProvider tables, TimeProvider clock) : IExceptionStore
 {
-    private const int MaxConcurrencyRetries = 5;
+    // Raises of one item collide when many deliveries fail the same way at once; each retry re-reads the row.
+    private const int MaxConcurrencyRetries = 100;
 
     public async Task<ExceptionItem> RaiseAsync(NewException exception, CancellationToken cancellationToken)
     {
@@ -50,6 +51,7 @@ public sealed class TableExceptionStore(TableProvider tables, TimeProvider clock
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConcurrencyRetries)
             {
                 // Someone raised the same item at the same moment: read it again and count this occurrence on top.
+                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), cancellationToken);
             }
         }
     }

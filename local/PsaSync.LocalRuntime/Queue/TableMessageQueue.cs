@@ -100,6 +100,20 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
 
     public async Task DeadLetterAsync(LockedMessage message, string reason, string description, CancellationToken cancellationToken)
     {
+        // Prove the lock first (a conditional touch of the queue row): a worker that lost its lock must not
+        // dead-letter a message that is now another worker's, as Service Bus refuses with MessageLockLost.
+        var table = await tables.GetAsync(QueueSuffix, cancellationToken);
+        ETag lockVersion;
+        try
+        {
+            var touched = await table.UpdateEntityAsync(new TableEntity(message.Queue, message.RowKey) { ["DeadLettering"] = true },
+                message.LockVersion, TableUpdateMode.Merge, cancellationToken);
+            lockVersion = touched.Headers.ETag ?? default;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 412 or 404)
+        {
+            return;
+        }
         var deadLetters = await tables.GetAsync(DeadLetterSuffix, cancellationToken);
         await deadLetters.UpsertEntityAsync(new TableEntity(message.Queue, message.RowKey)
         {
@@ -110,7 +124,7 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
             ["DeliveryCount"] = message.DeliveryCount,
             ["DeadLetteredAt"] = clock.GetUtcNow(),
         }, TableUpdateMode.Replace, cancellationToken);
-        await CompleteAsync(message, cancellationToken);
+        await CompleteAsync(message with { LockVersion = lockVersion }, cancellationToken);
     }
 
     /// <summary>Messages still in the queue, visible or locked: zero means drained.</summary>

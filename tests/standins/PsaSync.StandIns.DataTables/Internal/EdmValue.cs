@@ -113,6 +113,7 @@ internal static class EdmValue
             else if (!name.StartsWith("odata.", StringComparison.Ordinal) && !name.Contains('@', StringComparison.Ordinal)
                 && property.Value.ValueKind != JsonValueKind.Null)
             {
+                // Timestamp is an Edm.DateTime that the service (Azurite included) sends without annotation.
                 var edmType = types.GetValueOrDefault(name) ?? (name == TableEntity.TimestampName ? "Edm.DateTime" : null);
                 values[name] = Read(name, property.Value, edmType);
             }

@@ -1,0 +1,91 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+using PsaSync.Azurite;
+using PsaSync.Storage;
+
+namespace PsaSync.Testing;
+
+/// <summary>One in-memory Azurite on a free port, shared by every test of the assembly.</summary>
+public sealed class AzuriteFixture : IAsyncLifetime
+{
+    private AzuriteTableEmulator? _emulator;
+
+    public string ConnectionString => (_emulator ?? throw new InvalidOperationException("Azurite has not started.")).ConnectionString;
+
+    public async Task InitializeAsync() => _emulator = await AzuriteTableEmulator.StartAsync(new AzuriteOptions());
+
+    public async Task DisposeAsync()
+    {
+        if (_emulator is not null)
+        {
+            await _emulator.DisposeAsync();
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "Azurite";
+}
+
+/// <summary>
+/// Per test (xunit makes one instance per test): a unique table prefix, a settable clock and a
+/// <see cref="TableProvider"/> on that prefix; every table with the prefix is deleted after the test.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public abstract class AzuriteTestBase : IAsyncLifetime
+{
+    protected AzuriteTestBase(AzuriteFixture azurite)
+    {
+        ArgumentNullException.ThrowIfNull(azurite);
+        Service = new TableServiceClient(azurite.ConnectionString);
+        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        Tables = NewTableProvider();
+    }
+
+    protected TableServiceClient Service { get; }
+
+    /// <summary>"t" + 12 hex digits: a valid table name start, unique to this test.</summary>
+    protected string TablePrefix { get; }
+
+    protected ManualClock Clock { get; } = new();
+
+    protected TableProvider Tables { get; }
+
+    protected static CancellationToken Ct => CancellationToken.None;
+
+    /// <summary>Another provider on the same tables, as a second process (or a restarted one) would have.</summary>
+    protected TableProvider NewTableProvider() =>
+        new(Service, Options.Create(new TableStorageOptions { TablePrefix = TablePrefix }));
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => TestTables.DeleteAllWithPrefixAsync(Service, TablePrefix);
+}
+
+public static class TestTables
+{
+    /// <summary>Deletes every table whose name starts with <paramref name="prefix"/> (letters and digits only).</summary>
+    public static async Task DeleteAllWithPrefixAsync(TableServiceClient service, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        if (!prefix.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new ArgumentException("A table prefix has letters and digits only.", nameof(prefix));
+        }
+
+        string filter = $"TableName ge '{prefix}' and TableName lt '{TableKeys.PrefixUpperBound(prefix)}'";
+        var names = new List<string>();
+        await foreach (var table in service.QueryAsync(filter))
+        {
+            names.Add(table.Name);
+        }
+
+        foreach (var name in names)
+        {
+            await service.DeleteTableAsync(name);
+        }
+    }
+}
