@@ -3,6 +3,8 @@ using PsaSync.Core.Exceptions;
 using PsaSync.LocalRuntime;
 using PsaSync.LocalRuntime.Demo;
 
+using PsaSync.Testing;
+
 namespace PsaSync.EndToEnd.Tests;
 
 /// <summary>The README's demo, end to end: real HTTP, Azurite queues and stores, sandbox ERP with faults.</summary>

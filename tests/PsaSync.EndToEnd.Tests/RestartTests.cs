@@ -14,6 +14,8 @@ using PsaSync.LocalRuntime.Demo;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.Storage;
 
+using PsaSync.Testing;
+
 namespace PsaSync.EndToEnd.Tests;
 
 /// <summary>

@@ -1,27 +1,8 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
-using PsaSync.Azurite;
 using PsaSync.Storage;
 
 namespace PsaSync.Testing;
-
-/// <summary>One in-memory Azurite on a free port, shared by every test of the assembly.</summary>
-public sealed class AzuriteFixture : IAsyncLifetime
-{
-    private AzuriteTableEmulator? _emulator;
-
-    public string ConnectionString => (_emulator ?? throw new InvalidOperationException("Azurite has not started.")).ConnectionString;
-
-    public async Task InitializeAsync() => _emulator = await AzuriteTableEmulator.StartAsync(new AzuriteOptions());
-
-    public async Task DisposeAsync()
-    {
-        if (_emulator is not null)
-        {
-            await _emulator.DisposeAsync();
-        }
-    }
-}
 
 [CollectionDefinition(Name)]
 public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
@@ -40,7 +21,7 @@ public abstract class AzuriteTestBase : IAsyncLifetime
     {
         ArgumentNullException.ThrowIfNull(azurite);
         Service = new TableServiceClient(azurite.ConnectionString);
-        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12];
+        TablePrefix = AzuriteFixture.NewTablePrefix();
         Tables = NewTableProvider();
     }
 

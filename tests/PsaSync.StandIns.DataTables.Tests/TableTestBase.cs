@@ -1,25 +1,6 @@
 using Azure.Data.Tables;
-using PsaSync.Azurite;
 
 namespace PsaSync.StandIns.DataTables.Tests;
-
-/// <summary>One in-memory Azurite on a free port, shared by every test of the run.</summary>
-public sealed class AzuriteFixture : IAsyncLifetime
-{
-    private AzuriteTableEmulator? _emulator;
-
-    public AzuriteTableEmulator Emulator => _emulator ?? throw new InvalidOperationException("Azurite has not started.");
-
-    public async Task InitializeAsync() => _emulator = await AzuriteTableEmulator.StartAsync(new AzuriteOptions());
-
-    public async Task DisposeAsync()
-    {
-        if (_emulator is not null)
-        {
-            await _emulator.DisposeAsync();
-        }
-    }
-}
 
 [CollectionDefinition(Name)]
 public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
