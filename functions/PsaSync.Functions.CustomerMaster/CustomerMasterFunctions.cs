@@ -1,22 +1,43 @@
 using Azure.Messaging.ServiceBus;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
+using PsaSync.Core.Scheduling;
 using PsaSync.Functions.Shared;
+using PsaSync.Hosting;
 
 namespace PsaSync.Functions.CustomerMaster;
 
-/// <summary>
-/// The customer master app's bindings. Its queue processor settles explicitly like every domain's; the webhooks
-/// and handlers of this domain arrive with their own issues, and until then the processor dead-letters
-/// any event it has no handler for, with an EVENT_UNSUPPORTED exception item.
-/// </summary>
-public sealed class CustomerMasterFunctions([FromKeyedServices(QueueNames.CustomerMaster)] EnvelopeProcessor processor)
+/// <summary>The customer master app's bindings: CRM and ERP webhooks, the domain queue, and customer reconciliation.</summary>
+public sealed class CustomerMasterFunctions(
+    WebhookIngress ingress,
+    IngressLimits limits,
+    JobRunner jobs,
+    [FromKeyedServices(QueueNames.CustomerMaster)] EnvelopeProcessor processor)
 {
+    [Function("CrmClosedWonWebhook")]
+    public async Task<IActionResult> CrmClosedWon(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "webhooks/crm/accounts")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        await IngressHttp.AcceptAsync(ingress, limits, request, "crm/accounts", cancellationToken);
+
+    [Function("ErpCustomerChangedWebhook")]
+    public async Task<IActionResult> ErpCustomerChanged(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "webhooks/erp/customers")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        await IngressHttp.AcceptAsync(ingress, limits, request, "erp/customers", cancellationToken);
+
     [Function("CustomerMasterQueue")]
     public Task ProcessQueueMessage(
         [ServiceBusTrigger(QueueNames.CustomerMaster, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
         ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+
+    [Function("CustomerReconciliation")]
+    public Task Reconcile([TimerTrigger("%CustomerReconciliationSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        jobs.RunAsync(JobNames.CustomerReconciliation, cancellationToken);
 }

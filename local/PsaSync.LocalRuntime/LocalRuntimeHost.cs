@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Hosting;
@@ -43,10 +44,16 @@ public static class LocalRuntimeHost
         builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<TableMessageQueue>());
         builder.Services.AddSingleton<QueuePump>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());
+        builder.Services.AddHostedService<TimerHost>();
 
         var app = builder.Build();
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
             IngressHttp.AcceptAsync(ingress, limits, request, route, ct));
+        app.MapPost("/api/jobs/{name}", async (string name, JobRunner jobs, CancellationToken ct) =>
+            jobs.Exists(name)
+                ? Results.Ok(new { job = name, summary = await jobs.RunAsync(name, ct) })
+                : Results.Json(Problem.Of(404, "JOB_UNKNOWN", "Unknown job", $"There is no job named '{name}'. Jobs: {string.Join(", ", jobs.Names)}."),
+                    PsaSyncJson.Options, Problem.ContentType, 404));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
         return app;
     }

@@ -1,3 +1,5 @@
+using PsaSync.Core.Scheduling;
+
 namespace PsaSync.LocalRuntime;
 
 /// <summary>How the local runtime runs; every value has a default that works on a fresh clone.</summary>
@@ -17,4 +19,12 @@ public sealed class LocalRuntimeOptions
 
     /// <summary>How long a received message stays hidden; after a crash, unsettled messages reappear after this.</summary>
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often each scheduled job runs (the function apps use NCRONTAB schedules instead).</summary>
+    public Dictionary<string, TimeSpan> Timers { get; set; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [JobNames.CustomerReconciliation] = TimeSpan.FromMinutes(10),
+        [JobNames.ProjectReconciliation] = TimeSpan.FromMinutes(10),
+        [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
+    };
 }

@@ -16,6 +16,7 @@ var isDemo = command == "demo";
 var switches = args.Where(a => a.StartsWith("--")).ToArray();
 
 var configuration = new ConfigurationBuilder()
+    .AddInMemoryCollection(LocalDefaults())
     .AddInMemoryCollection(isDemo ? DemoDefaults() : [])
     .AddEnvironmentVariables()
     .AddCommandLine(switches)
@@ -76,6 +77,15 @@ static async Task<AzuriteTableEmulator?> StartStorageAsync(IConfiguration config
         : $"Using the Azurite already running at {emulator.TableEndpoint}.");
     return emulator;
 }
+
+// Development webhook secrets, so that the local runtime works out of the box. It listens on loopback only;
+// override them (--PsaSync:Webhooks:Secrets:psa=...) to try the edge as a real source would call it.
+static Dictionary<string, string?> LocalDefaults() => new()
+{
+    ["PsaSync:Webhooks:Secrets:psa"] = "local-dev-secret-psa",
+    ["PsaSync:Webhooks:Secrets:crm"] = "local-dev-secret-crm",
+    ["PsaSync:Webhooks:Secrets:erp"] = "local-dev-secret-erp",
+};
 
 // The demo's embedded defaults: a fresh set of tables per run and a sandbox ERP that misbehaves now and then.
 static Dictionary<string, string?> DemoDefaults() => new()

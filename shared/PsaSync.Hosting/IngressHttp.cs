@@ -25,7 +25,8 @@ public static class IngressHttp
                 break;
             }
         }
-        var result = await ingress.AcceptAsync(route, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), request.Headers[RequestIdHeader].FirstOrDefault(), cancellationToken);
+        var result = await ingress.AcceptAsync(route, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), request.Headers[RequestIdHeader].FirstOrDefault(),
+            request.Headers[WebhookSecrets.Header].FirstOrDefault(), cancellationToken);
         return new IngressHttpResult(result);
     }
 }

@@ -18,6 +18,10 @@ public sealed class PsaSyncOptions
 
     public ConnectorSettings Psa { get; set; } = new();
 
+    public WebhookSettings Webhooks { get; set; } = new();
+
+    public ParkingSettings Parking { get; set; } = new();
+
     /// <summary>Where sandbox systems keep their journals; none means they forget on restart.</summary>
     public string? SandboxDataDirectory { get; set; }
 }
@@ -44,6 +48,18 @@ public sealed class MessagingSettings
 
     /// <summary>Service Bus namespace host name, e.g. <c>sb-psasync.servicebus.windows.net</c> (function apps only).</summary>
     public string? ServiceBusNamespace { get; set; }
+}
+
+public sealed class WebhookSettings
+{
+    /// <summary>Shared secret per source (psa, crm, erp). In Azure, set them as Key Vault references, never as plain values.</summary>
+    public Dictionary<string, string> Secrets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+public sealed class ParkingSettings
+{
+    /// <summary>How long a record may wait for its parent before it becomes an exception item for a person.</summary>
+    public TimeSpan MaxWait { get; set; } = TimeSpan.FromHours(24);
 }
 
 public sealed class ConnectorSettings

@@ -11,6 +11,10 @@ using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
+using PsaSync.Core.MasterData;
+using PsaSync.Core.Parking;
+using PsaSync.Core.Reconciliation;
+using PsaSync.Core.Scheduling;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Ports;
 using PsaSync.Core.TimeExpense;
@@ -39,6 +43,7 @@ public static class ServiceRegistration
             ClaimLease = options.Messaging.ClaimLease,
         });
         services.AddSingleton(new IngressLimits());
+        services.AddSingleton(new WebhookSecrets { Secrets = new(options.Webhooks.Secrets, StringComparer.OrdinalIgnoreCase) });
 
         services.AddSingleton(_ => CreateTableServiceClient(options.Storage));
         services.AddSingleton(Options.Create(new TableStorageOptions { TablePrefix = options.Storage.TablePrefix }));
@@ -48,13 +53,33 @@ public static class ServiceRegistration
         services.AddSingleton<ICrossReferenceMap, TableCrossReferenceMap>();
         services.AddSingleton<IExceptionStore, TableExceptionStore>();
         services.AddSingleton<IWatermarkStore, TableWatermarkStore>();
+        services.AddSingleton<IParkingLot, TableParkingLot>();
+        services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
 
         AddConnectors(services, options);
 
-        services.AddSingleton<IWebhookMapper, SandboxPsaTimeWebhookMapper>();
+        // Every webhook format the connectors know; each mapper names its route and queue.
+        foreach (var mapper in typeof(SandboxPsa).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IWebhookMapper).IsAssignableFrom(t)))
+        {
+            services.AddSingleton(typeof(IWebhookMapper), mapper);
+        }
         services.AddSingleton<WebhookIngress>();
 
+        services.AddSingleton<HandlerSupport>();
+        services.AddSingleton<ReferenceDataCache>();
+        services.AddSingleton<ParkedEventRedriver>();
+        services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
+        services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<IScheduledJob, CustomerReconciliationJob>();
+        services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
+        services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
+            sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
+        {
+            MaxWait = options.Parking.MaxWait,
+        });
         foreach (var queue in QueueNames.All)
         {
             services.AddKeyedSingleton(queue, (sp, key) => new EnvelopeProcessor(

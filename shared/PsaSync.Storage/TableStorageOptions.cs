@@ -16,4 +16,6 @@ public static class TableSuffixes
     public const string CrossReference = "xref";
     public const string Exceptions = "exceptions";
     public const string Watermarks = "watermarks";
+    public const string Parking = "parking";
+    public const string Reconciliation = "reconciliation";
 }

@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using PsaSync.Core.Exceptions;
-using PsaSync.LocalRuntime;
 using PsaSync.LocalRuntime.Demo;
-
 using PsaSync.Testing;
 
 namespace PsaSync.EndToEnd.Tests;
@@ -12,33 +9,39 @@ namespace PsaSync.EndToEnd.Tests;
 public sealed class DemoScenarioTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Demo_posts_every_valid_entry_once_and_raises_one_exception_per_bad_entry()
+    public async Task Demo_syncs_customers_projects_and_time_once_and_raises_one_exception_per_bad_record()
     {
-        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite, new Dictionary<string, string?>
         {
-            ["PsaSync:Storage:ConnectionString"] = azurite.ConnectionString,
-            ["PsaSync:Storage:TablePrefix"] = AzuriteFixture.NewTablePrefix(),
-            ["PsaSync:Messaging:FirstRetryDelay"] = "00:00:00.1",
             ["PsaSync:Erp:Faults:ThrottleRate"] = "0.1",
             ["PsaSync:Erp:Faults:ServerErrorRate"] = "0.1",
             ["PsaSync:Erp:Faults:CommitThenTimeoutRate"] = "0.05",
             ["PsaSync:Erp:Faults:RetryAfter"] = "00:00:00.1",
-        }).Build();
-        await using var app = LocalRuntimeHost.Build(new LocalRuntimeOptions { Port = 0 }, settings);
-        await app.StartAsync();
+        });
 
-        var summary = await new DemoRunner(app, new DemoOptions { Consultants = 4, DuplicateDeliveryRate = 0.5 }, TextWriter.Null)
+        var summary = await new DemoRunner(runtime.App, new DemoOptions { Consultants = 4, DuplicateDeliveryRate = 0.5 }, TextWriter.Null)
             .RunAsync(CancellationToken.None);
 
         Assert.Equal(0, summary.Lost);
         Assert.True(summary.DuplicateCalls > 0, "the scenario should have delivered some webhooks twice");
-        Assert.Equal(summary.UniqueRecords - 2, summary.TimeLinesInErp);
+        Assert.Equal(3, summary.CustomersInErp);
+        Assert.Equal(3, summary.CustomersInPsa);
+        Assert.Equal(3, summary.ProjectsInErp);
+        Assert.Equal(1, summary.ProjectsThatWaitedForTheirCustomer);
+        Assert.Equal(summary.UniqueTimeEntries - 2, summary.TimeLinesInErp);
         Assert.Equal(summary.TimeLinesInErp, summary.EntriesMarkedSyncedInPsa);
-        Assert.Equal(1, summary.OpenExceptionsByReason[ReasonCodes.HoursOutOfRange.Code]);
-        Assert.Equal(1, summary.OpenExceptionsByReason[ReasonCodes.ProjectNotInErp.Code]);
-        Assert.Equal(2, summary.OpenExceptionsByReason.Values.Sum());
+        Assert.Equal(new Dictionary<string, int>
+        {
+            [ReasonCodes.CustomerCurrencyNotAllowed.Code] = 1,
+            [ReasonCodes.CustomerTaxIdInvalid.Code] = 1,
+            [ReasonCodes.CustomerLikelyDuplicate.Code] = 1,
+            [ReasonCodes.ProjectPurchaseOrderMissing.Code] = 1,
+            [ReasonCodes.HoursOutOfRange.Code] = 1,
+            [ReasonCodes.ProjectNotInErp.Code] = 1,
+            [ReasonCodes.ReconciliationDrift.Code] = 2,
+        }, summary.OpenExceptionsByReason);
         Assert.Equal(0, summary.DeadLettered);
         Assert.True(summary.ErpFaultsInjected.Values.Sum() > 0, "the sandbox ERP should have injected faults");
-        await app.StopAsync();
+        Assert.Contains(summary.Reconciliation, line => line.StartsWith("customer-reconciliation: 3 compared, 1 drift(s), 1 healed", StringComparison.Ordinal));
     }
 }

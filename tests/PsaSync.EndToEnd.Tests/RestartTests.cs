@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Ports;
 using PsaSync.Core.TimeExpense;
@@ -33,9 +34,10 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
     {
         var scenario = DemoScenario.Create(seed: 11, consultants: 2, new DateOnly(2026, 10, 1));
         var goodEntries = scenario.Entries.Where(e => e.Hours <= 24 && e.ProjectId != scenario.UnknownProject).ToList();
+        // Project setup is not what this test is about: the ERP has the projects already, as its users set them up.
         var journal = Path.Combine(_sandboxDirectory, "sandbox-erp.jsonl");
         var seeding = new SandboxErp(new SandboxFaultOptions(), journal);
-        foreach (var project in scenario.ErpProjects)
+        foreach (var project in scenario.BillableProjects)
         {
             seeding.SeedProject(new ErpProject($"ERP-{project}", project, Active: true));
         }
@@ -48,7 +50,9 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
             foreach (var timesheet in scenario.Timesheets)
             {
                 var body = SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow);
-                using var response = await http.PostAsync("api/webhooks/psa/time", new StringContent(body, Encoding.UTF8, "application/json"));
+                using var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks/psa/time") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.Add(WebhookSecrets.Header, LocalRuntimeHarness.Secret);
+                using var response = await http.SendAsync(request);
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             }
             first.Kill(entireProcessTree: true);
@@ -91,6 +95,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
         info.Environment["PsaSync__Storage__ConnectionString"] = azurite.ConnectionString;
         info.Environment["PsaSync__Storage__TablePrefix"] = _tablePrefix;
         info.Environment["PsaSync__SandboxDataDirectory"] = _sandboxDirectory;
+        info.Environment["PsaSync__Webhooks__Secrets__psa"] = LocalRuntimeHarness.Secret;
         info.Environment["PsaSync__Messaging__FirstRetryDelay"] = "00:00:00.2";
         info.Environment["PsaSync__Erp__Faults__ThrottleRate"] = throttleRate;
         info.Environment["PsaSync__Erp__Faults__RetryAfter"] = "00:00:01";

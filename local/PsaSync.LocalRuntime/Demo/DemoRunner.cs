@@ -4,13 +4,17 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using PsaSync.Connectors.Sandbox;
+using PsaSync.Connectors.Sandbox.Crm;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
+using PsaSync.Core.Scheduling;
 using PsaSync.Core.TimeExpense;
+using PsaSync.Hosting;
 using PsaSync.LocalRuntime.Queue;
 
 namespace PsaSync.LocalRuntime.Demo;
@@ -24,7 +28,7 @@ public sealed class DemoOptions
 
     public DateOnly Month { get; set; } = new(2026, 10, 1);
 
-    /// <summary>Share of webhook calls the PSA sends twice, as real PSAs do after a timeout.</summary>
+    /// <summary>Share of webhook calls the source systems send twice, as real ones do after a timeout.</summary>
     public double DuplicateDeliveryRate { get; set; } = 0.2;
 
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(3);
@@ -34,76 +38,139 @@ public sealed class DemoOptions
 public sealed record DemoSummary(
     int WebhookCalls,
     int DuplicateCalls,
-    int RecordsSent,
-    int UniqueRecords,
+    int CustomersInErp,
+    int CustomersInPsa,
+    int ProjectsInErp,
+    int ProjectsThatWaitedForTheirCustomer,
+    int TimeEntriesSent,
+    int UniqueTimeEntries,
     int TimeLinesInErp,
     int EntriesMarkedSyncedInPsa,
     IReadOnlyDictionary<string, int> OpenExceptionsByReason,
     int DeadLettered,
     IReadOnlyDictionary<SandboxFault, int> ErpFaultsInjected,
+    IReadOnlyList<string> Reconciliation,
     int Lost,
     TimeSpan Elapsed);
 
-/// <summary>Drives the demo scenario through the running local runtime's webhooks and checks that nothing was lost.</summary>
+/// <summary>
+/// Drives the demo scenario through the running local runtime's webhooks, phase by phase, waits for the
+/// queues to drain after each, and checks that every record it sent was either synced or raised as an
+/// exception item.
+/// </summary>
 public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWriter output)
 {
+    private readonly SandboxErp _erp = app.Services.GetRequiredService<SandboxErp>();
+    private readonly SandboxPsa _psa = app.Services.GetRequiredService<SandboxPsa>();
+    private readonly TableMessageQueue _queue = app.Services.GetRequiredService<TableMessageQueue>();
+    private readonly IExceptionStore _exceptions = app.Services.GetRequiredService<IExceptionStore>();
+    private readonly Random _random = new(options.Seed);
+    private int _calls;
+    private int _duplicates;
+
     public async Task<DemoSummary> RunAsync(CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var erp = app.Services.GetRequiredService<SandboxErp>();
-        var psa = app.Services.GetRequiredService<SandboxPsa>();
-        var queue = app.Services.GetRequiredService<TableMessageQueue>();
-        var exceptions = app.Services.GetRequiredService<IExceptionStore>();
         var scenario = DemoScenario.Create(options.Seed, options.Consultants, options.Month);
-
-        // Until project setup sync exists, the demo's projects are set up in the ERP by hand, as finance would.
-        foreach (var project in scenario.ErpProjects)
-        {
-            erp.SeedProject(new ErpProject($"ERP-{project}", project, Active: true));
-        }
-
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
-        var random = new Random(options.Seed);
-        int calls = 0, duplicates = 0, recordsSent = 0;
-        output.WriteLine($"Sending {scenario.Timesheets.Count} approved timesheets ({scenario.Entries.Count()} time entries) to {http.BaseAddress}api/webhooks/psa/time ...");
+        var secrets = app.Services.GetRequiredService<WebhookSecrets>();
+
+        output.WriteLine($"1. {scenario.Customers.Count} deals close in the CRM ...");
+        foreach (var customer in scenario.Customers)
+        {
+            await SendAsync(http, secrets, "crm/accounts", SandboxCrmWebhookWriter.ClosedWon(customer, 1, DateTimeOffset.UtcNow), cancellationToken);
+        }
+        await DrainAsync(cancellationToken);
+
+        output.WriteLine($"2. {scenario.Projects.Count} projects are activated in the PSA (one before its customer's deal has closed) ...");
+        foreach (var project in scenario.Projects)
+        {
+            _psa.AddProject(project);
+            await SendAsync(http, secrets, "psa/projects", SandboxPsaWebhookWriter.ProjectChanged(project, DateTimeOffset.UtcNow), cancellationToken);
+        }
+        await DrainAsync(cancellationToken);
+
+        output.WriteLine($"3. The late deal ({scenario.LateCustomer.LegalName}) closes; its waiting project should continue by itself ...");
+        await SendAsync(http, secrets, "crm/accounts", SandboxCrmWebhookWriter.ClosedWon(scenario.LateCustomer, 1, DateTimeOffset.UtcNow), cancellationToken);
+        await DrainAsync(cancellationToken);
+
+        output.WriteLine($"4. {scenario.Timesheets.Count} approved timesheets ({scenario.Entries.Count()} time entries) arrive from the PSA ...");
+        var entriesSent = 0;
         foreach (var timesheet in scenario.Timesheets)
         {
-            var body = SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow);
-            var deliveries = random.NextDouble() < options.DuplicateDeliveryRate ? 2 : 1;
-            for (var d = 0; d < deliveries; d++)
-            {
-                using var response = await http.PostAsync("api/webhooks/psa/time", new StringContent(body, Encoding.UTF8, "application/json"), cancellationToken);
-                if (response.StatusCode != HttpStatusCode.Accepted)
-                {
-                    throw new InvalidOperationException($"The webhook answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-                }
-                calls++;
-                duplicates += d;
-                recordsSent += timesheet.Count;
-            }
+            entriesSent += timesheet.Count * await SendAsync(http, secrets, "psa/time", SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow), cancellationToken);
+        }
+        await DrainAsync(cancellationToken);
+
+        var open = await _exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), cancellationToken);
+        var lost = CountLost(scenario, open);
+        var waited = (await _exceptions.ListAsync(new ExceptionQuery(ReasonCode: ReasonCodes.ProjectWaitingForCustomer.Code, Status: ExceptionStatus.Resolved), cancellationToken)).Count;
+        var customersInErp = _erp.Customers.Count;
+        var projectsInErp = _erp.Projects.Count;
+
+        output.WriteLine("5. Someone edits the ERP by hand (renames a customer, deletes a project); reconciliation runs ...");
+        var fabrikam = _erp.Customers.Single(c => c.ExternalId == "ACC-002");
+        _erp.EditCustomerDirectly(fabrikam.CustomerNumber, c => c with { LegalName = c.LegalName + " (renamed in the ERP)" });
+        _erp.DeleteProjectDirectly(_erp.Projects.Single(p => p.PsaProjectId == scenario.BillableProjects[1]).ErpProjectCode);
+        var reconciliation = new List<string>();
+        foreach (var job in new[] { JobNames.CustomerReconciliation, JobNames.ProjectReconciliation })
+        {
+            reconciliation.Add(await RunJobAsync(job, cancellationToken));
         }
 
-        await WaitForDrainAsync(queue, erp, cancellationToken);
-
-        var open = await exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), cancellationToken);
-        var lines = erp.TimeLines.Select(l => l.Line.ExternalId).ToHashSet();
-        var synced = psa.TimeEntryStatus;
-        var lost = scenario.Entries.Count(e =>
-            !(lines.Contains(TimeApprovedHandler.ErpExternalId(e)) && synced.ContainsKey(e.EntryId))
-            && !open.Any(x => x.SourceRecord == new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, e.EntryId)));
+        open = await _exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), cancellationToken);
         var deadLettered = 0;
         foreach (var name in QueueNames.All)
         {
-            deadLettered += await queue.CountDeadLettersAsync(name, cancellationToken);
+            deadLettered += await _queue.CountDeadLettersAsync(name, cancellationToken);
         }
-
+        var lines = _erp.TimeLines;
         return new DemoSummary(
-            calls, duplicates, recordsSent, scenario.Entries.Count(), lines.Count, synced.Count,
+            _calls, _duplicates, customersInErp, _psa.Customers.Count, projectsInErp, waited,
+            entriesSent, scenario.Entries.Count(), lines.Count, _psa.TimeEntryStatus.Count,
             open.GroupBy(x => x.ReasonCode).ToDictionary(g => g.Key, g => g.Count()),
-            deadLettered, erp.FaultsInjected, lost, stopwatch.Elapsed);
+            deadLettered, _erp.FaultsInjected, reconciliation, lost, stopwatch.Elapsed);
     }
 
-    private async Task WaitForDrainAsync(TableMessageQueue queue, SandboxErp erp, CancellationToken cancellationToken)
+    /// <summary>Records that were sent but neither reached their target nor became an exception item.</summary>
+    private int CountLost(DemoScenario scenario, IReadOnlyList<ExceptionItem> open)
+    {
+        var withException = open.Select(x => x.SourceRecord.ToString()).ToHashSet();
+        var erpCustomers = _erp.Customers.Select(c => c.ExternalId).ToHashSet();
+        var erpProjects = _erp.Projects.Select(p => p.PsaProjectId).ToHashSet();
+        var lines = _erp.TimeLines.Select(l => l.Line.ExternalId).ToHashSet();
+        var synced = _psa.TimeEntryStatus;
+
+        var lostCustomers = scenario.AllCustomers.Count(c =>
+            !erpCustomers.Contains(c.CustomerKey) && !withException.Contains(new RecordRef(SystemNames.Crm, EntityKinds.Customer, c.CustomerKey).ToString()));
+        var lostProjects = scenario.Projects.Count(p =>
+            !erpProjects.Contains(p.ProjectId) && !withException.Contains(new RecordRef(SystemNames.Psa, EntityKinds.Project, p.ProjectId).ToString()));
+        var lostEntries = scenario.Entries.Count(e =>
+            !(lines.Contains(TimeApprovedHandler.ErpExternalId(e)) && synced.ContainsKey(e.EntryId))
+            && !withException.Contains(new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, e.EntryId).ToString()));
+        return lostCustomers + lostProjects + lostEntries;
+    }
+
+    /// <summary>Posts one webhook, sometimes twice as real senders do; returns how many times it was sent.</summary>
+    private async Task<int> SendAsync(HttpClient http, WebhookSecrets secrets, string route, string body, CancellationToken cancellationToken)
+    {
+        var deliveries = _random.NextDouble() < options.DuplicateDeliveryRate ? 2 : 1;
+        for (var d = 0; d < deliveries; d++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            request.Headers.Add(WebhookSecrets.Header, secrets.Secrets[WebhookSecrets.SourceOf(route)]);
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+            {
+                throw new InvalidOperationException($"The {route} webhook answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+            _calls++;
+            _duplicates += d;
+        }
+        return deliveries;
+    }
+
+    private async Task DrainAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + options.DrainTimeout;
         while (true)
@@ -111,18 +178,35 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
             var waiting = 0;
             foreach (var name in QueueNames.All)
             {
-                waiting += await queue.CountAsync(name, cancellationToken);
+                waiting += await _queue.CountAsync(name, cancellationToken);
             }
-            output.WriteLine($"  ... {waiting,5} messages in the queues, {erp.TimeLines.Count,5} time lines posted in the ERP");
             if (waiting == 0)
             {
                 return;
             }
+            output.WriteLine($"   ... {waiting,5} messages in the queues, {_erp.TimeLines.Count,5} time lines in the ERP");
             if (DateTimeOffset.UtcNow > deadline)
             {
                 throw new TimeoutException($"The queues did not drain within {options.DrainTimeout}; {waiting} messages remain.");
             }
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
+    }
+
+    /// <summary>Runs a job as the timer would; a throttled or failing ERP call means "try again", as the next tick would.</summary>
+    private async Task<string> RunJobAsync(string job, CancellationToken cancellationToken)
+    {
+        var jobs = app.Services.GetRequiredService<JobRunner>();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await jobs.RunAsync(job, cancellationToken);
+            }
+            catch (ErpException ex) when (ex.IsTransient && attempt < 10)
+            {
+                await Task.Delay(ex.RetryAfter ?? TimeSpan.FromMilliseconds(200), cancellationToken);
+            }
         }
     }
 
@@ -131,17 +215,23 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         output.WriteLine();
         output.WriteLine("PsaSync demo summary");
         output.WriteLine("--------------------");
-        output.WriteLine($"Webhook calls received          {s.WebhookCalls,7}   ({s.DuplicateCalls} were duplicate deliveries)");
-        output.WriteLine($"Time entries received           {s.RecordsSent,7}   ({s.UniqueRecords} distinct, {s.RecordsSent - s.UniqueRecords} duplicates absorbed)");
+        output.WriteLine($"Webhook calls received          {s.WebhookCalls,7}   ({s.DuplicateCalls} were duplicate deliveries, all absorbed)");
+        output.WriteLine($"Customers in the ERP            {s.CustomersInErp,7}   (in the PSA with their ERP number: {s.CustomersInPsa})");
+        output.WriteLine($"Projects in the ERP             {s.ProjectsInErp,7}   ({s.ProjectsThatWaitedForTheirCustomer} waited for its customer and continued by itself)");
+        output.WriteLine($"Time entries received           {s.TimeEntriesSent,7}   ({s.UniqueTimeEntries} distinct)");
         output.WriteLine($"Time lines posted to the ERP    {s.TimeLinesInErp,7}   (each exactly once)");
         output.WriteLine($"Entries marked synced in PSA    {s.EntriesMarkedSyncedInPsa,7}");
         output.WriteLine($"ERP faults met and recovered    {s.ErpFaultsInjected.Values.Sum(),7}   ({string.Join(", ", s.ErpFaultsInjected.Select(f => $"{f.Key} {f.Value}"))})");
         output.WriteLine($"Dead-lettered messages          {s.DeadLettered,7}");
+        foreach (var line in s.Reconciliation)
+        {
+            output.WriteLine($"Reconciliation  {line}");
+        }
         output.WriteLine($"Open exceptions                 {s.OpenExceptionsByReason.Values.Sum(),7}");
         foreach (var (reason, count) in s.OpenExceptionsByReason.OrderBy(p => p.Key))
         {
             var code = ReasonCodes.Find(reason);
-            output.WriteLine($"  {reason,-28} {count,4}   owner {code?.Owner}: {code?.Title}");
+            output.WriteLine($"  {reason,-30} {count,3}   owner {code?.Owner}: {code?.Title}");
         }
         output.WriteLine($"Lost                            {s.Lost,7}");
         output.WriteLine($"Elapsed                         {s.Elapsed.TotalSeconds,7:0.0} s");

@@ -9,15 +9,17 @@ public interface ICanonicalEvent
     static abstract int SchemaVersion { get; }
 }
 
+/// <summary>A customer was won in the CRM or changed in the ERP (<see cref="OriginSystem"/> says which).</summary>
 public sealed record CustomerUpserted(Customer Customer, string OriginSystem) : ICanonicalEvent
 {
     public static string EventType => "psasync.customer.upserted";
     public static int SchemaVersion => 1;
 }
 
-public sealed record ProjectActivated(Project Project) : ICanonicalEvent
+/// <summary>A PSA project was activated, updated, put on hold or closed; <see cref="Project.Status"/> says which state it is in now.</summary>
+public sealed record ProjectChanged(Project Project) : ICanonicalEvent
 {
-    public static string EventType => "psasync.project.activated";
+    public static string EventType => "psasync.project.changed";
     public static int SchemaVersion => 1;
 }
 

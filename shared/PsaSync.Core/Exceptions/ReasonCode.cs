@@ -53,9 +53,100 @@ public static class ReasonCodes
         "No handler in this domain understands the event type or schema version",
         "Deploy the version of PsaSync that handles this event, then replay the dead-lettered message.");
 
+    // Customer master. Finance owns customer master data in the ERP; the CRM account is where most fixes start.
+    public static readonly ReasonCode CustomerLegalNameMissing = new(
+        "CUSTOMER_LEGAL_NAME_MISSING", ExceptionOwner.FinanceOps,
+        "The customer has no legal name",
+        "Enter the customer's registered legal name on the CRM account; the next update syncs it.");
+
+    public static readonly ReasonCode CustomerCountryInvalid = new(
+        "CUSTOMER_COUNTRY_INVALID", ExceptionOwner.FinanceOps,
+        "The billing country is not an ISO 3166 country code",
+        "Set the billing country on the CRM account to a two-letter country code such as DE or US.");
+
+    public static readonly ReasonCode CustomerLegalEntityUnknown = new(
+        "CUSTOMER_LEGAL_ENTITY_UNKNOWN", ExceptionOwner.FinanceOps,
+        "The contracting legal entity does not exist in the ERP",
+        "Choose one of the ERP's legal entities on the CRM account (see the message for the list).");
+
+    public static readonly ReasonCode CustomerCurrencyNotAllowed = new(
+        "CUSTOMER_CURRENCY_NOT_ALLOWED", ExceptionOwner.FinanceOps,
+        "The legal entity cannot invoice in the customer's currency",
+        "Change the customer's currency to one the legal entity invoices in, or choose another legal entity.");
+
+    public static readonly ReasonCode CustomerTaxIdInvalid = new(
+        "CUSTOMER_TAX_ID_INVALID", ExceptionOwner.FinanceOps,
+        "The tax id does not have the format of the billing country",
+        "Correct the tax (VAT/EIN) number on the CRM account; the message shows the expected format.");
+
+    public static readonly ReasonCode CustomerPaymentTermsUnknown = new(
+        "CUSTOMER_PAYMENT_TERMS_UNKNOWN", ExceptionOwner.FinanceOps,
+        "The payment terms are not set up in the ERP",
+        "Use one of the ERP's payment terms on the CRM account (see the message for the list).");
+
+    public static readonly ReasonCode CustomerLikelyDuplicate = new(
+        "CUSTOMER_LIKELY_DUPLICATE", ExceptionOwner.FinanceOps,
+        "An ERP customer with the same tax id or name already exists",
+        "If it is the same customer, link the CRM account to the existing ERP customer (set its external id); otherwise correct the name or tax id, then replay.");
+
+    // Project setup. PMO owns project data in the PSA.
+    public static readonly ReasonCode ProjectWaitingForCustomer = new(
+        "PROJECT_WAITING_FOR_CUSTOMER", ExceptionOwner.IntegrationSupport,
+        "The project waits for its customer to be synced",
+        "Nothing to do yet: the project continues by itself when the customer syncs. If it waits long, check the customer's own exception items.");
+
+    public static readonly ReasonCode ProjectCustomerNeverSynced = new(
+        "PROJECT_CUSTOMER_NEVER_SYNCED", ExceptionOwner.Pmo,
+        "The project has waited too long for its customer",
+        "Check the customer exists and is closed-won in the CRM (or correct the customer on the project); the project continues when the customer syncs.");
+
+    public static readonly ReasonCode ProjectLegalEntityUnknown = new(
+        "PROJECT_LEGAL_ENTITY_UNKNOWN", ExceptionOwner.Pmo,
+        "The project's legal entity does not exist in the ERP",
+        "Set the project's legal entity in the PSA to one of the ERP's legal entities.");
+
+    public static readonly ReasonCode ProjectCurrencyNotAllowed = new(
+        "PROJECT_CURRENCY_NOT_ALLOWED", ExceptionOwner.Pmo,
+        "The legal entity cannot bill in the project's currency",
+        "Change the project currency in the PSA to one the legal entity bills in.");
+
+    public static readonly ReasonCode ProjectTaxCodeUnknown = new(
+        "PROJECT_TAX_CODE_UNKNOWN", ExceptionOwner.FinanceOps,
+        "The tax code is missing or not valid for the legal entity's country",
+        "Set a tax code the ERP knows for this country on the project.");
+
+    public static readonly ReasonCode ProjectBillingDataMissing = new(
+        "PROJECT_BILLING_DATA_MISSING", ExceptionOwner.Pmo,
+        "The billing model lacks the data it needs",
+        "Add what the message names (rate card, milestone schedule or contract ceiling) to the project in the PSA.");
+
+    public static readonly ReasonCode ProjectContractMissing = new(
+        "PROJECT_CONTRACT_MISSING", ExceptionOwner.Pmo,
+        "The project has no contract reference",
+        "Enter the signed contract's reference on the project in the PSA.");
+
+    public static readonly ReasonCode ProjectPurchaseOrderMissing = new(
+        "PROJECT_PO_MISSING", ExceptionOwner.Pmo,
+        "The customer requires a purchase order and the project has none",
+        "Enter the customer's PO number on the project in the PSA.");
+
+    public static readonly ReasonCode ProjectPracticeUnknown = new(
+        "PROJECT_PRACTICE_UNKNOWN", ExceptionOwner.FinanceOps,
+        "No ERP financial dimensions are set up for the project's practice",
+        "Map the practice to a cost center and department in the ERP, or correct the practice on the project.");
+
+    public static readonly ReasonCode ReconciliationDrift = new(
+        "RECONCILIATION_DRIFT", ExceptionOwner.IntegrationSupport,
+        "The ERP and the PSA disagree and PsaSync could not safely heal it",
+        "Compare the record in both systems (the message says how they differ) and correct the wrong side; the next reconciliation confirms.");
+
     public static IReadOnlyList<ReasonCode> All { get; } =
     [
         HoursOutOfRange, ProjectNotInErp, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
+        CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
+        CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,
+        ProjectCurrencyNotAllowed, ProjectTaxCodeUnknown, ProjectBillingDataMissing, ProjectContractMissing, ProjectPurchaseOrderMissing,
+        ProjectPracticeUnknown, ReconciliationDrift,
     ];
 
     public static ReasonCode? Find(string code) => All.FirstOrDefault(r => r.Code == code);

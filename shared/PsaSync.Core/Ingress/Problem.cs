@@ -13,6 +13,7 @@ public sealed record Problem(string Type, string Title, int Status, string Detai
 public static class IngressReasons
 {
     public const string UnknownRoute = "WEBHOOK_ROUTE_UNKNOWN";
+    public const string Unauthenticated = "WEBHOOK_UNAUTHENTICATED";
     public const string PayloadTooLarge = "WEBHOOK_PAYLOAD_TOO_LARGE";
     public const string NotJson = "WEBHOOK_NOT_JSON";
     public const string SchemaInvalid = "WEBHOOK_SCHEMA_INVALID";

@@ -28,6 +28,7 @@ public sealed class WebhookIngress(
     IMessagePublisher publisher,
     ICorrelationLog correlationLog,
     IngressLimits limits,
+    WebhookSecrets secrets,
     TimeProvider clock,
     ILogger<WebhookIngress> logger)
 {
@@ -35,13 +36,19 @@ public sealed class WebhookIngress(
 
     public IReadOnlyCollection<string> Routes => _mappers.Keys;
 
-    public async Task<IngressResult> AcceptAsync(string route, ReadOnlyMemory<byte> body, string? requestId, CancellationToken cancellationToken)
+    public async Task<IngressResult> AcceptAsync(string route, ReadOnlyMemory<byte> body, string? requestId, string? presentedSecret, CancellationToken cancellationToken)
     {
         requestId = string.IsNullOrWhiteSpace(requestId) || requestId.Length > 128 ? Guid.NewGuid().ToString("N") : requestId;
 
         if (!_mappers.TryGetValue(route, out var mapper))
         {
             return Refuse(404, IngressReasons.UnknownRoute, "Unknown webhook route", $"No webhook is served at '{route}'.", requestId);
+        }
+        if (!secrets.IsAuthentic(WebhookSecrets.SourceOf(route), presentedSecret))
+        {
+            logger.LogWarning("Refused an unauthenticated call on {Route}", route);
+            return Refuse(401, IngressReasons.Unauthenticated, "Not authenticated",
+                $"The call did not present this source's shared secret in the {WebhookSecrets.Header} header.", requestId);
         }
         if (body.Length > limits.MaxPayloadBytes)
         {

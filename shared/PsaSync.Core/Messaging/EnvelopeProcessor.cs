@@ -109,6 +109,12 @@ public sealed class EnvelopeProcessor(
                 await TraceAsync(envelope, TraceSteps.Rejected, $"Rejected with reason {rejected.ReasonCode}; see the exception list.", cancellationToken);
                 return Settlement.Complete;
 
+            case HandlerResult.Parked parked:
+                // Recorded like a rejection so that the re-drive can claim the key again.
+                await ledger.RecordOutcomeAsync(claim, DedupeOutcome.Rejected, $"parked: waiting for {parked.WaitingFor}", cancellationToken);
+                await TraceAsync(envelope, TraceSteps.Parked, $"Parked until {parked.WaitingFor} syncs.", cancellationToken);
+                return Settlement.Complete;
+
             case HandlerResult.RetryLater retry:
                 await ledger.ReleaseAsync(claim, retry.Reason, cancellationToken);
                 if (delivery.DeliveryCount >= policy.MaxDeliveryCount)

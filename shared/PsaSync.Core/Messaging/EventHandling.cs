@@ -13,6 +13,12 @@ public abstract record HandlerResult
     /// <summary>The event can never succeed as it is; the handler raised an exception item for a person.</summary>
     public sealed record Rejected(string ReasonCode) : HandlerResult;
 
+    /// <summary>
+    /// The event waits for another record (its parent) to sync first. It is kept in the parking lot and re-driven,
+    /// with its original idempotency key, when the parent syncs.
+    /// </summary>
+    public sealed record Parked(string WaitingFor) : HandlerResult;
+
     /// <summary>A transient failure (throttling, outage, timeout): deliver again later.</summary>
     public sealed record RetryLater(string Reason, TimeSpan? After = null) : HandlerResult;
 }

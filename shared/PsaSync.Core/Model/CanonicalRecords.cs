@@ -3,14 +3,19 @@ namespace PsaSync.Core.Model;
 // The canonical model: what PsaSync means by a customer, a project, a time entry and so on, whatever the
 // vendor calls it. Connectors map vendor shapes to these records and back; nothing else knows vendor shapes.
 
+/// <summary>
+/// A customer. <see cref="CustomerKey"/> is the key of the system that originated it (the CRM account id for a
+/// closed-won deal, the ERP customer number for one created in the ERP); projects refer to customers by it.
+/// </summary>
 public sealed record Customer(
-    string CustomerId,
+    string CustomerKey,
     string LegalName,
     string BillingCountry,
     string Currency,
     string? TaxId,
     string PaymentTerms,
-    string LegalEntity);
+    string LegalEntity,
+    bool RequiresPurchaseOrder);
 
 public enum BillingModel
 {
@@ -19,17 +24,40 @@ public enum BillingModel
     Retainer,
 }
 
+public enum ProjectStatus
+{
+    Active,
+    OnHold,
+    Closed,
+}
+
+/// <summary>A bill rate for a role, valid from a date until the next rate for the same role.</summary>
+public sealed record RoleRate(string Role, decimal HourlyRate, DateOnly EffectiveFrom);
+
+public sealed record PlannedMilestone(string MilestoneId, string Name, decimal Amount, DateOnly DueOn);
+
+/// <summary>
+/// A project as the PSA sets it up. <see cref="CustomerKey"/> is the customer's originating key (see
+/// <see cref="Customer"/>); <see cref="Practice"/> drives the ERP financial dimensions.
+/// </summary>
 public sealed record Project(
     string ProjectId,
-    string CustomerId,
+    int Version,
+    string CustomerKey,
     string Name,
+    ProjectStatus Status,
     string LegalEntity,
     string Currency,
     BillingModel BillingModel,
     DateOnly StartDate,
     DateOnly? EndDate,
     string? ContractReference,
-    string? PurchaseOrder);
+    string? PurchaseOrder,
+    string? TaxCode,
+    string Practice,
+    IReadOnlyList<RoleRate> RateCard,
+    IReadOnlyList<PlannedMilestone> Milestones,
+    decimal? ContractCeiling);
 
 public sealed record TimeEntry(
     string EntryId,

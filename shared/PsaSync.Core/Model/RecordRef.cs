@@ -6,6 +6,9 @@ public static class SystemNames
     public const string Psa = "psa";
     public const string Erp = "erp";
     public const string Crm = "crm";
+
+    /// <summary>Not a system: the customer key projects refer to (see <see cref="Customer.CustomerKey"/>), kept in the cross references.</summary>
+    public const string CustomerKey = "key";
 }
 
 /// <summary>Entity kinds, as they appear in keys, exception items and traces.</summary>

@@ -1,3 +1,5 @@
+using PsaSync.Core.Model;
+
 namespace PsaSync.Core.Ports;
 
 /// <summary>
@@ -7,7 +9,31 @@ namespace PsaSync.Core.Ports;
 /// </summary>
 public interface IErpConnector
 {
+    /// <summary>Legal entities with their currencies, payment terms, tax codes and financial dimensions: what the ERP owns.</summary>
+    Task<ErpReferenceData> GetReferenceDataAsync(CancellationToken cancellationToken);
+
+    Task<ErpCustomer?> FindCustomerByExternalIdAsync(string externalId, CancellationToken cancellationToken);
+
+    Task<ErpCustomer?> GetCustomerAsync(string customerNumber, CancellationToken cancellationToken);
+
+    /// <summary>Customers that share the tax id, or the normalised legal name and country: candidates for a duplicate.</summary>
+    Task<IReadOnlyList<ErpCustomer>> FindSimilarCustomersAsync(string? taxId, string normalizedName, string country, CancellationToken cancellationToken);
+
+    /// <summary>Creates a customer. Creating an external id that already exists returns the existing customer.</summary>
+    Task<ErpCustomer> CreateCustomerAsync(ErpCustomerDraft draft, CancellationToken cancellationToken);
+
+    Task<ErpCustomer> UpdateCustomerAsync(string customerNumber, ErpCustomerDraft draft, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ErpCustomer>> ListCustomersAsync(CancellationToken cancellationToken);
+
     Task<ErpProject?> FindProjectAsync(string psaProjectId, CancellationToken cancellationToken);
+
+    /// <summary>Creates the project and its contract. Creating a PSA project id that already exists returns the existing project.</summary>
+    Task<ErpProject> CreateProjectAsync(ErpProjectDraft draft, CancellationToken cancellationToken);
+
+    Task<ErpProject> SetProjectStatusAsync(string erpProjectCode, ProjectStatus status, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ErpProject>> ListProjectsAsync(CancellationToken cancellationToken);
 
     /// <summary>Posts one approved time line. Posting an external id that already exists returns the existing document.</summary>
     Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken);
@@ -15,7 +41,66 @@ public interface IErpConnector
     Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken);
 }
 
-public sealed record ErpProject(string ErpProjectCode, string PsaProjectId, bool Active);
+public sealed record ErpLegalEntity(string Code, string Country, IReadOnlyList<string> Currencies);
+
+public sealed record ErpTaxCode(string Code, string Country);
+
+/// <summary>The financial dimensions the ERP books a practice's projects to.</summary>
+public sealed record ErpDimensions(string CostCenter, string Department, string RevenueCategory);
+
+public sealed record ErpReferenceData(
+    IReadOnlyList<ErpLegalEntity> LegalEntities,
+    IReadOnlyList<string> PaymentTerms,
+    IReadOnlyList<ErpTaxCode> TaxCodes,
+    IReadOnlyDictionary<string, ErpDimensions> DimensionsByPractice);
+
+public sealed record ErpCustomerDraft(
+    string ExternalId,
+    string LegalName,
+    string BillingCountry,
+    string Currency,
+    string? TaxId,
+    string PaymentTerms,
+    string LegalEntity,
+    bool RequiresPurchaseOrder,
+    string CorrelationId);
+
+public sealed record ErpCustomer(
+    string CustomerNumber,
+    string ExternalId,
+    string LegalName,
+    string BillingCountry,
+    string Currency,
+    string? TaxId,
+    string PaymentTerms,
+    string LegalEntity,
+    bool RequiresPurchaseOrder);
+
+public sealed record ErpProjectDraft(
+    string PsaProjectId,
+    string CustomerNumber,
+    string Name,
+    string LegalEntity,
+    string Currency,
+    BillingModel BillingModel,
+    string ContractReference,
+    string? PurchaseOrder,
+    string TaxCode,
+    ErpDimensions Dimensions,
+    decimal? ContractCeiling,
+    DateOnly StartDate,
+    DateOnly? EndDate,
+    string CorrelationId);
+
+/// <summary>An ERP project and its contract. <see cref="Active"/> is false when it is on hold or closed.</summary>
+public sealed record ErpProject(string ErpProjectCode, string PsaProjectId, bool Active)
+{
+    public ProjectStatus Status { get; init; } = Active ? ProjectStatus.Active : ProjectStatus.OnHold;
+
+    public string? CustomerNumber { get; init; }
+
+    public string? ContractNumber { get; init; }
+}
 
 public sealed record ErpTimeLine(
     string ExternalId,

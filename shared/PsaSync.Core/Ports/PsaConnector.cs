@@ -1,11 +1,36 @@
+using PsaSync.Core.Model;
+
 namespace PsaSync.Core.Ports;
 
-/// <summary>The PSA as PsaSync needs it: where sync results are written back for delivery teams to see.</summary>
+/// <summary>The PSA as PsaSync needs it: it receives customers and ERP references, and shows sync results to delivery teams.</summary>
 public interface IPsaConnector
 {
+    /// <summary>Creates or updates the PSA customer for <see cref="PsaCustomer.CustomerKey"/>; returns the PSA's id for it.</summary>
+    Task<string> UpsertCustomerAsync(PsaCustomer customer, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<PsaCustomer>> ListCustomersAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the ERP project code and the ERP-side status back onto the PSA project.</summary>
+    Task SetProjectErpReferenceAsync(string projectId, string erpProjectCode, ProjectStatus erpStatus, CancellationToken cancellationToken);
+
+    /// <summary>The PSA's projects with what PsaSync wrote back onto them, for reconciliation.</summary>
+    Task<IReadOnlyList<PsaProjectState>> ListProjectsAsync(CancellationToken cancellationToken);
+
     /// <summary>Marks an approved time entry as transferred, with its ERP document id. Repeating it is harmless.</summary>
     Task MarkTimeEntrySyncedAsync(string entryId, int version, string erpDocumentId, string correlationId, CancellationToken cancellationToken);
 }
+
+/// <summary>A customer as the PSA holds it: the legal and billing data the ERP owns, with both ids.</summary>
+public sealed record PsaCustomer(
+    string? PsaCustomerId,
+    string CustomerKey,
+    string LegalName,
+    string BillingCountry,
+    string Currency,
+    string? ErpCustomerNumber,
+    string? CrmAccountId);
+
+public sealed record PsaProjectState(string ProjectId, ProjectStatus Status, string? ErpProjectCode);
 
 /// <summary>The PSA could not be reached or refused the call for a transient reason.</summary>
 public sealed class PsaUnavailableException(string message, TimeSpan? retryAfter = null) : Exception(message)

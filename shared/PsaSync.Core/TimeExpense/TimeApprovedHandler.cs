@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -18,12 +17,9 @@ public sealed class TimeApprovedHandler(
     IErpConnector erp,
     IPsaConnector psa,
     ICrossReferenceMap crossReferences,
-    IExceptionStore exceptions,
-    ICorrelationLog correlationLog,
-    TimeProvider clock,
-    ILogger<TimeApprovedHandler> logger) : IEventHandler
+    HandlerSupport support) : IEventHandler
 {
-    public const string Domain = "time-expense";
+    public const string Domain = QueueNames.TimeExpense;
 
     public string EventType => TimeApproved.EventType;
 
@@ -37,17 +33,17 @@ public sealed class TimeApprovedHandler(
 
         if (entry.Hours <= 0 || entry.Hours > 24)
         {
-            return await RejectAsync(envelope, record, ReasonCodes.HoursOutOfRange,
+            return await support.RejectAsync(Domain, envelope, record, ReasonCodes.HoursOutOfRange,
                 $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most 24 hours.",
                 cancellationToken);
         }
 
-        try
+        return await support.GuardAsync(Domain, envelope, record, async () =>
         {
             var project = await erp.FindProjectAsync(entry.ProjectId, cancellationToken);
             if (project is null || !project.Active)
             {
-                return await RejectAsync(envelope, record, ReasonCodes.ProjectNotInErp,
+                return await support.RejectAsync(Domain, envelope, record, ReasonCodes.ProjectNotInErp,
                     $"Time entry {entry.EntryId} is for project {entry.ProjectId}, which is {(project is null ? "not set up" : "not active")} in the ERP.",
                     cancellationToken);
             }
@@ -59,39 +55,11 @@ public sealed class TimeApprovedHandler(
                 cancellationToken);
 
             await crossReferences.LinkAsync(EntityKinds.TimeEntry, SystemNames.Psa, entry.EntryId, SystemNames.Erp, posting.ErpDocumentId, cancellationToken);
-            await TraceAsync(envelope, record, TraceSteps.Posted, $"ERP time line {posting.ErpDocumentId} on project {project.ErpProjectCode}: {entry.Hours} h on {entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
+            await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted, $"ERP time line {posting.ErpDocumentId} on project {project.ErpProjectCode}: {entry.Hours} h on {entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
 
             await psa.MarkTimeEntrySyncedAsync(entry.EntryId, entry.Version, posting.ErpDocumentId, envelope.CorrelationId, cancellationToken);
-            await TraceAsync(envelope, record, TraceSteps.WrittenBack, $"PSA time entry {entry.EntryId} marked as transferred to the ERP.", cancellationToken);
+            await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack, $"PSA time entry {entry.EntryId} marked as transferred to the ERP.", cancellationToken);
             return new HandlerResult.Done($"erp-time-line:{posting.ErpDocumentId}");
-        }
-        catch (ErpException ex) when (ex.IsTransient)
-        {
-            logger.LogInformation("ERP transient failure ({Kind}) for time entry {EntryId}", ex.Kind, entry.EntryId);
-            return new HandlerResult.RetryLater($"ERP {ex.Kind}: {ex.Message}", ex.RetryAfter);
-        }
-        catch (ErpException ex) when (ex.Kind == ErpFailureKind.PeriodClosed)
-        {
-            return await RejectAsync(envelope, record, ReasonCodes.FiscalPeriodClosed,
-                $"The ERP refused time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd}: {ex.Message}", cancellationToken);
-        }
-        catch (ErpException ex)
-        {
-            return await RejectAsync(envelope, record, ReasonCodes.ErpRejected,
-                $"The ERP refused time entry {entry.EntryId}: {ex.Message}", cancellationToken);
-        }
-        catch (PsaUnavailableException ex)
-        {
-            return new HandlerResult.RetryLater($"PSA unavailable: {ex.Message}", ex.RetryAfter);
-        }
+        }, cancellationToken);
     }
-
-    private async Task<HandlerResult> RejectAsync(EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken)
-    {
-        await exceptions.RaiseAsync(new NewException(reason, message, Domain, record, envelope.CorrelationId, envelope.IdempotencyKey), cancellationToken);
-        return new HandlerResult.Rejected(reason.Code);
-    }
-
-    private Task TraceAsync(EventEnvelope envelope, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
-        correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, clock.GetUtcNow(), Domain, step, detail, record), cancellationToken);
 }

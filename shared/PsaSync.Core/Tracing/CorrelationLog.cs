@@ -33,4 +33,6 @@ public static class TraceSteps
     public const string RetryScheduled = "retry-scheduled";
     public const string DeadLettered = "dead-lettered";
     public const string WrittenBack = "written-back";
+    public const string Parked = "parked";
+    public const string Redriven = "re-driven";
 }

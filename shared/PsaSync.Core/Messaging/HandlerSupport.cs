@@ -1,0 +1,63 @@
+using PsaSync.Core.Events;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+using PsaSync.Core.Ports;
+using PsaSync.Core.Tracing;
+
+namespace PsaSync.Core.Messaging;
+
+/// <summary>A business problem found while handling an event: one exception item each.</summary>
+public sealed record BusinessProblem(ReasonCode Reason, string Message);
+
+/// <summary>
+/// What every domain handler does the same way: raise exception items, write timeline steps, and turn the
+/// ERP's and PSA's failures into handler results (transient → retry later, business rule → exception item).
+/// </summary>
+public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog correlationLog, TimeProvider clock)
+{
+    public TimeProvider Clock => clock;
+
+    public Task RaiseAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
+        exceptions.RaiseAsync(new NewException(reason, message, domain, record, envelope.CorrelationId, envelope.IdempotencyKey), cancellationToken);
+
+    /// <summary>Raises one exception item per problem and rejects the event with the first one's code.</summary>
+    public async Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, IReadOnlyList<BusinessProblem> problems, CancellationToken cancellationToken)
+    {
+        foreach (var problem in problems)
+        {
+            await RaiseAsync(domain, envelope, record, problem.Reason, problem.Message, cancellationToken);
+        }
+        return new HandlerResult.Rejected(problems[0].Reason.Code);
+    }
+
+    public Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
+        RejectAsync(domain, envelope, record, [new BusinessProblem(reason, message)], cancellationToken);
+
+    public Task TraceAsync(string domain, EventEnvelope envelope, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
+        correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, clock.GetUtcNow(), domain, step, detail, record), cancellationToken);
+
+    /// <summary>Runs the handler's work and maps the connectors' failures to results the processor understands.</summary>
+    public async Task<HandlerResult> GuardAsync(string domain, EventEnvelope envelope, RecordRef record, Func<Task<HandlerResult>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (ErpException ex) when (ex.IsTransient)
+        {
+            return new HandlerResult.RetryLater($"ERP {ex.Kind}: {ex.Message}", ex.RetryAfter);
+        }
+        catch (ErpException ex) when (ex.Kind == ErpFailureKind.PeriodClosed)
+        {
+            return await RejectAsync(domain, envelope, record, ReasonCodes.FiscalPeriodClosed, $"The ERP refused {record}: {ex.Message}", cancellationToken);
+        }
+        catch (ErpException ex)
+        {
+            return await RejectAsync(domain, envelope, record, ReasonCodes.ErpRejected, $"The ERP refused {record}: {ex.Message}", cancellationToken);
+        }
+        catch (PsaUnavailableException ex)
+        {
+            return new HandlerResult.RetryLater($"PSA unavailable: {ex.Message}", ex.RetryAfter);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+
+namespace PsaSync.Core.Reconciliation;
+
+/// <summary>
+/// Collects the drifts of one reconciliation run; what could not be healed becomes an exception item, and the
+/// report is stored. Shared by the customer and project reconciliations.
+/// </summary>
+public sealed class ReconciliationRun(string job, string domain, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock)
+{
+    private readonly List<Drift> _drifts = [];
+    private readonly string _runId = $"{job}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
+
+    public void Healed(RecordRef record, DriftKind kind, string detail) => _drifts.Add(new Drift(record, kind, detail, true));
+
+    public async Task LeftForAPersonAsync(RecordRef record, DriftKind kind, string detail, CancellationToken cancellationToken)
+    {
+        _drifts.Add(new Drift(record, kind, detail, false));
+        await exceptions.RaiseAsync(new NewException(ReasonCodes.ReconciliationDrift, detail, domain, record, _runId, null), cancellationToken);
+    }
+
+    public async Task<string> CompleteAsync(int recordsCompared, CancellationToken cancellationToken)
+    {
+        var report = new ReconciliationReport(job, _runId, clock.GetUtcNow(), recordsCompared, _drifts);
+        await reports.SaveAsync(report, cancellationToken);
+        return report.Summary;
+    }
+}
