@@ -1,22 +1,41 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using PsaSync.Core.Events;
+using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 
 namespace PsaSync.Connectors.Sandbox.Erp;
 
 /// <summary>
-/// A stateful ERP simulator: projects, posted time lines keyed by external id, closed fiscal periods, and the
-/// failures that hurt in production (429 with Retry-After, 5xx, commit-then-timeout, a concurrency cap).
+/// A stateful ERP simulator: reference data, customers and projects keyed by external id, posted time lines,
+/// closed fiscal periods, and the failures that hurt in production (429 with Retry-After, 5xx,
+/// commit-then-timeout, a concurrency cap). ERP users can change its data behind PsaSync's back, for drift tests.
 /// </summary>
-public sealed class SandboxErp : IErpConnector
+public sealed partial class SandboxErp : IErpConnector
 {
+    // Journal kinds. Values are stable: they are in journal files of earlier runs.
+    private const string SeededProjectKind = "project";
+    private const string ClosedPeriodKind = "closed-period";
+    private const string TimeLineKind = "time-line";
+    private const string CustomerCreatedKind = "customer-created";
+    private const string CustomerUpdatedKind = "customer-updated";
+    private const string CustomerEditedDirectlyKind = "customer-edited-directly";
+    private const string ProjectCreatedKind = "project-created";
+    private const string ProjectStatusKind = "project-status";
+    private const string ProjectDeletedDirectlyKind = "project-deleted-directly";
+
     private readonly Dictionary<string, ErpProject> _projectsByPsaId = [];
+    private readonly Dictionary<string, ErpProjectDraft> _projectDrafts = [];
+    private readonly Dictionary<string, ErpCustomer> _customersByNumber = [];
+    private readonly Dictionary<string, string> _customerNumbersByExternalId = [];
     private readonly Dictionary<string, PostedTimeLine> _timeByExternalId = [];
     private readonly HashSet<string> _closedPeriods = [];
     private readonly Dictionary<string, int> _requests = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
+    private int _projectsCreated;
     private int _inFlight;
 
     public SandboxErp(SandboxFaultOptions faults, string? journalPath = null)
@@ -28,6 +47,31 @@ public sealed class SandboxErp : IErpConnector
             Apply(kind, record);
         }
     }
+
+    /// <summary>The legal entities, payment terms, tax codes and dimensions of a small consultancy with three entities.</summary>
+    public static ErpReferenceData DefaultReferenceData { get; } = new(
+        LegalEntities:
+        [
+            new ErpLegalEntity("PSUS", "US", ["USD"]),
+            new ErpLegalEntity("PSDE", "DE", ["EUR"]),
+            new ErpLegalEntity("PSGB", "GB", ["GBP", "EUR"]),
+        ],
+        PaymentTerms: ["NET15", "NET30", "NET45", "NET60"],
+        TaxCodes:
+        [
+            new ErpTaxCode("US-EXEMPT", "US"),
+            new ErpTaxCode("DE-VAT-19", "DE"),
+            new ErpTaxCode("GB-VAT-20", "GB"),
+        ],
+        DimensionsByPractice: new Dictionary<string, ErpDimensions>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Advisory"] = new("CC-100", "DEP-ADV", "REV-SERVICES"),
+            ["Engineering"] = new("CC-200", "DEP-ENG", "REV-SERVICES"),
+            ["Managed"] = new("CC-300", "DEP-MS", "REV-RECURRING"),
+        }.AsReadOnly());
+
+    /// <summary>What <see cref="GetReferenceDataAsync"/> answers and project creation checks against.</summary>
+    public ErpReferenceData ReferenceData { get; init; } = DefaultReferenceData;
 
     public IReadOnlyDictionary<SandboxFault, int> FaultsInjected => _faults.Injected;
 
@@ -41,11 +85,159 @@ public sealed class SandboxErp : IErpConnector
         get { lock (_gate) { return [.. _timeByExternalId.Values.OrderBy(l => l.ErpDocumentId, StringComparer.Ordinal)]; } }
     }
 
+    public IReadOnlyList<ErpCustomer> Customers
+    {
+        get { lock (_gate) { return SortedCustomers(); } }
+    }
+
+    public IReadOnlyList<ErpProject> Projects
+    {
+        get { lock (_gate) { return SortedProjects(); } }
+    }
+
+    /// <summary>What PsaSync sent to create each project (name, dimensions, tax code...), by ERP project code.</summary>
+    public IReadOnlyDictionary<string, ErpProjectDraft> ProjectDrafts
+    {
+        get { lock (_gate) { return new Dictionary<string, ErpProjectDraft>(_projectDrafts); } }
+    }
+
     /// <summary>Sets up a project as the ERP's own users would (in tests and demos, before project setup sync exists).</summary>
-    public void SeedProject(ErpProject project) => Record("project", project);
+    public void SeedProject(ErpProject project) => Record(SeededProjectKind, project);
 
     /// <summary>Closes a fiscal period, e.g. "2026-10": postings dated in it are refused.</summary>
-    public void ClosePeriod(string period) => Record("closed-period", period);
+    public void ClosePeriod(string period) => Record(ClosedPeriodKind, period);
+
+    /// <summary>Changes a customer as a finance user would in the ERP's own screens, bypassing PsaSync (for drift tests).</summary>
+    public void EditCustomerDirectly(string customerNumber, Func<ErpCustomer, ErpCustomer> edit)
+    {
+        lock (_gate)
+        {
+            if (!_customersByNumber.TryGetValue(customerNumber, out var current))
+            {
+                throw new ArgumentException($"The sandbox ERP has no customer {customerNumber}.", nameof(customerNumber));
+            }
+            var edited = edit(current);
+            if (edited.CustomerNumber != customerNumber)
+            {
+                throw new ArgumentException($"A direct edit cannot change the customer number ({customerNumber} to {edited.CustomerNumber}).", nameof(edit));
+            }
+            EnsureExternalIdFree(edited.ExternalId, customerNumber);
+            Record(CustomerEditedDirectlyKind, edited);
+        }
+    }
+
+    /// <summary>Deletes a project as an ERP user would, bypassing PsaSync (for drift tests).</summary>
+    public void DeleteProjectDirectly(string erpProjectCode)
+    {
+        lock (_gate)
+        {
+            if (ProjectByCode(erpProjectCode) is null)
+            {
+                throw new ArgumentException($"The sandbox ERP has no project {erpProjectCode}.", nameof(erpProjectCode));
+            }
+            Record(ProjectDeletedDirectlyKind, erpProjectCode);
+        }
+    }
+
+    public async Task<ErpReferenceData> GetReferenceDataAsync(CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("get-reference-data", "", isWrite: false, cancellationToken);
+        return ReferenceData;
+    }
+
+    public async Task<ErpCustomer?> FindCustomerByExternalIdAsync(string externalId, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("find-customer", externalId, isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return CustomerByExternalId(externalId);
+        }
+    }
+
+    public async Task<ErpCustomer?> GetCustomerAsync(string customerNumber, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("get-customer", customerNumber, isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return _customersByNumber.GetValueOrDefault(customerNumber);
+        }
+    }
+
+    /// <summary>
+    /// Customers with the same tax id (ignoring case, spaces and punctuation), or the same normalised legal name in the
+    /// same country. <paramref name="normalizedName"/> is normalised once more the sandbox's way, which leaves an
+    /// already normalised name as it is; an empty name matches nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<ErpCustomer>> FindSimilarCustomersAsync(string? taxId, string normalizedName, string country, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("find-similar-customers", $"{taxId}|{normalizedName}|{country}", isWrite: false, cancellationToken);
+        var wantedTaxId = CompactTaxId(taxId);
+        var wantedName = NormalizeName(normalizedName);
+        lock (_gate)
+        {
+            return [.. SortedCustomers().Where(c =>
+                (wantedTaxId.Length > 0 && CompactTaxId(c.TaxId) == wantedTaxId)
+                || (wantedName.Length > 0
+                    && string.Equals(c.BillingCountry.Trim(), country.Trim(), StringComparison.OrdinalIgnoreCase)
+                    && NormalizeName(c.LegalName) == wantedName))];
+        }
+    }
+
+    public async Task<ErpCustomer> CreateCustomerAsync(ErpCustomerDraft draft, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("create-customer", draft.ExternalId, isWrite: true, cancellationToken);
+        ErpCustomer created;
+        lock (_gate)
+        {
+            if (string.IsNullOrWhiteSpace(draft.ExternalId))
+            {
+                throw new ErpException(ErpFailureKind.Rejected, "A customer created through the API needs an external id.");
+            }
+            // A unique external id, as a real ERP enforces with an external reference field: a repeat returns the existing customer.
+            if (CustomerByExternalId(draft.ExternalId) is { } existing)
+            {
+                return existing;
+            }
+            created = ToCustomer($"CUST-{_customersByNumber.Count + 1:D5}", draft);
+            Record(CustomerCreatedKind, created);
+        }
+        ThrowIfCommittedThenTimedOut(call, "customer");
+        return created;
+    }
+
+    public async Task<ErpCustomer> UpdateCustomerAsync(string customerNumber, ErpCustomerDraft draft, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("update-customer", customerNumber, isWrite: true, cancellationToken);
+        ErpCustomer updated;
+        lock (_gate)
+        {
+            if (!_customersByNumber.ContainsKey(customerNumber))
+            {
+                throw new ErpException(ErpFailureKind.Rejected, $"Customer {customerNumber} does not exist.");
+            }
+            try
+            {
+                EnsureExternalIdFree(draft.ExternalId, customerNumber);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ErpException(ErpFailureKind.Rejected, ex.Message);
+            }
+            updated = ToCustomer(customerNumber, draft);
+            Record(CustomerUpdatedKind, updated);
+        }
+        ThrowIfCommittedThenTimedOut(call, "customer update");
+        return updated;
+    }
+
+    public async Task<IReadOnlyList<ErpCustomer>> ListCustomersAsync(CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("list-customers", "", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return SortedCustomers();
+        }
+    }
 
     public async Task<ErpProject?> FindProjectAsync(string psaProjectId, CancellationToken cancellationToken)
     {
@@ -53,6 +245,63 @@ public sealed class SandboxErp : IErpConnector
         lock (_gate)
         {
             return _projectsByPsaId.GetValueOrDefault(psaProjectId);
+        }
+    }
+
+    public async Task<ErpProject> CreateProjectAsync(ErpProjectDraft draft, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("create-project", draft.PsaProjectId, isWrite: true, cancellationToken);
+        ErpProject created;
+        lock (_gate)
+        {
+            if (_projectsByPsaId.TryGetValue(draft.PsaProjectId, out var existing))
+            {
+                return existing;
+            }
+            if (!_customersByNumber.ContainsKey(draft.CustomerNumber))
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Project {draft.PsaProjectId} cannot be created: customer {draft.CustomerNumber} does not exist.");
+            }
+            if (!ReferenceData.LegalEntities.Any(e => e.Code == draft.LegalEntity))
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Project {draft.PsaProjectId} cannot be created: legal entity '{draft.LegalEntity}' does not exist. Known: {string.Join(", ", ReferenceData.LegalEntities.Select(e => e.Code))}.");
+            }
+            var number = NextProjectNumber();
+            created = new ErpProject($"EP-{number:D5}", draft.PsaProjectId, Active: true)
+            {
+                Status = ProjectStatus.Active,
+                CustomerNumber = draft.CustomerNumber,
+                ContractNumber = $"CTR-{number:D5}",
+            };
+            Record(ProjectCreatedKind, new CreatedProject(created, draft));
+        }
+        ThrowIfCommittedThenTimedOut(call, "project");
+        return created;
+    }
+
+    public async Task<ErpProject> SetProjectStatusAsync(string erpProjectCode, ProjectStatus status, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("set-project-status", erpProjectCode, isWrite: true, cancellationToken);
+        ErpProject changed;
+        lock (_gate)
+        {
+            var project = ProjectByCode(erpProjectCode)
+                ?? throw new ErpException(ErpFailureKind.Rejected, $"Project {erpProjectCode} does not exist.");
+            changed = project with { Status = status, Active = status == ProjectStatus.Active };
+            Record(ProjectStatusKind, changed);
+        }
+        ThrowIfCommittedThenTimedOut(call, "project status change");
+        return changed;
+    }
+
+    public async Task<IReadOnlyList<ErpProject>> ListProjectsAsync(CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync("list-projects", "", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return SortedProjects();
         }
     }
 
@@ -86,14 +335,103 @@ public sealed class SandboxErp : IErpConnector
                 throw new ErpException(ErpFailureKind.Rejected, $"Project {line.ErpProjectCode} does not exist or is not active.");
             }
             posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", line);
-            Record("time-line", posted);
+            Record(TimeLineKind, posted);
         }
-        if (call.Fault == SandboxFault.CommitThenTimeout)
-        {
-            throw new ErpException(ErpFailureKind.Ambiguous, "The ERP did not answer in time; the posting may have been committed.");
-        }
+        ThrowIfCommittedThenTimedOut(call, "posting");
         return new ErpPosting(posted.ErpDocumentId, line.ExternalId);
     }
+
+    private static ErpCustomer ToCustomer(string customerNumber, ErpCustomerDraft draft) =>
+        new(customerNumber, draft.ExternalId, draft.LegalName, draft.BillingCountry, draft.Currency, draft.TaxId,
+            draft.PaymentTerms, draft.LegalEntity, draft.RequiresPurchaseOrder);
+
+    /// <summary>A write that met commit-then-timeout has been committed; the caller only learns that it timed out.</summary>
+    private static void ThrowIfCommittedThenTimedOut(Call call, string what)
+    {
+        if (call.Fault == SandboxFault.CommitThenTimeout)
+        {
+            throw new ErpException(ErpFailureKind.Ambiguous, $"The ERP did not answer in time; the {what} may have been committed.");
+        }
+    }
+
+    private ErpCustomer? CustomerByExternalId(string externalId) =>
+        _customerNumbersByExternalId.TryGetValue(externalId, out var number) ? _customersByNumber[number] : null;
+
+    private ErpProject? ProjectByCode(string erpProjectCode) =>
+        _projectsByPsaId.Values.FirstOrDefault(p => p.ErpProjectCode == erpProjectCode);
+
+    private void EnsureExternalIdFree(string externalId, string customerNumber)
+    {
+        if (CustomerByExternalId(externalId) is { } other && other.CustomerNumber != customerNumber)
+        {
+            throw new ArgumentException($"External id '{externalId}' already belongs to customer {other.CustomerNumber}.");
+        }
+    }
+
+    /// <summary>The next project number; deleted projects keep theirs, and seeded projects that happen to use one are skipped.</summary>
+    private int NextProjectNumber()
+    {
+        var number = _projectsCreated + 1;
+        while (ProjectByCode($"EP-{number:D5}") is not null)
+        {
+            number++;
+        }
+        return number;
+    }
+
+    private List<ErpCustomer> SortedCustomers() =>
+        [.. _customersByNumber.Values.OrderBy(c => c.CustomerNumber, StringComparer.Ordinal)];
+
+    private List<ErpProject> SortedProjects() =>
+        [.. _projectsByPsaId.Values.OrderBy(p => p.ErpProjectCode, StringComparer.Ordinal)];
+
+    /// <summary>A tax id as a duplicate check compares it: letters and digits only, upper case.</summary>
+    private static string CompactTaxId(string? taxId) =>
+        taxId is null ? "" : new string([.. taxId.Where(char.IsLetterOrDigit).Select(char.ToUpperInvariant)]);
+
+    private static readonly HashSet<string> LegalSuffixes =
+    [
+        "gmbh", "mbh", "kg", "ag", "ltd", "limited", "inc", "incorporated", "llc", "llp", "sa", "sarl", "srl", "spa",
+        "bv", "nv", "plc", "corp", "corporation", "co", "company", "pty",
+    ];
+
+    /// <summary>
+    /// A legal name as the sandbox ERP's duplicate check compares it: lower case, words split at anything that is not
+    /// a letter or digit, runs of single letters joined ("S.A." is "sa"), legal forms dropped. Normalising twice
+    /// changes nothing.
+    /// </summary>
+    private static string NormalizeName(string name)
+    {
+        var words = new List<string>();
+        var letters = new StringBuilder();
+        foreach (var word in NonWordCharacters().Split(name.ToLowerInvariant()))
+        {
+            if (word.Length == 1)
+            {
+                letters.Append(word);
+                continue;
+            }
+            Flush();
+            if (word.Length > 0)
+            {
+                words.Add(word);
+            }
+        }
+        Flush();
+        return string.Join(' ', words.Where(w => !LegalSuffixes.Contains(w)));
+
+        void Flush()
+        {
+            if (letters.Length > 0)
+            {
+                words.Add(letters.ToString());
+                letters.Clear();
+            }
+        }
+    }
+
+    [GeneratedRegex(@"[^\p{L}\p{Nd}]+")]
+    private static partial Regex NonWordCharacters();
 
     private async Task<Call> BeginCallAsync(string operation, string key, bool isWrite, CancellationToken cancellationToken)
     {
@@ -144,20 +482,53 @@ public sealed class SandboxErp : IErpConnector
         {
             switch (kind)
             {
-                case "project":
+                case SeededProjectKind:
+                case ProjectStatusKind:
                     var project = record.Deserialize<ErpProject>(PsaSyncJson.Options)!;
                     _projectsByPsaId[project.PsaProjectId] = project;
                     break;
-                case "closed-period":
+                case ProjectCreatedKind:
+                    var created = record.Deserialize<CreatedProject>(PsaSyncJson.Options)!;
+                    _projectsByPsaId[created.Project.PsaProjectId] = created.Project;
+                    _projectDrafts[created.Project.ErpProjectCode] = created.Draft;
+                    _projectsCreated++;
+                    break;
+                case ProjectDeletedDirectlyKind:
+                    var code = record.GetString()!;
+                    if (ProjectByCode(code) is { } deleted)
+                    {
+                        _projectsByPsaId.Remove(deleted.PsaProjectId);
+                        _projectDrafts.Remove(code);
+                    }
+                    break;
+                case CustomerCreatedKind:
+                case CustomerUpdatedKind:
+                case CustomerEditedDirectlyKind:
+                    var customer = record.Deserialize<ErpCustomer>(PsaSyncJson.Options)!;
+                    if (_customersByNumber.TryGetValue(customer.CustomerNumber, out var previous)
+                        && _customerNumbersByExternalId.GetValueOrDefault(previous.ExternalId) == customer.CustomerNumber)
+                    {
+                        _customerNumbersByExternalId.Remove(previous.ExternalId);
+                    }
+                    _customersByNumber[customer.CustomerNumber] = customer;
+                    if (!string.IsNullOrEmpty(customer.ExternalId))
+                    {
+                        _customerNumbersByExternalId[customer.ExternalId] = customer.CustomerNumber;
+                    }
+                    break;
+                case ClosedPeriodKind:
                     _closedPeriods.Add(record.GetString()!);
                     break;
-                case "time-line":
+                case TimeLineKind:
                     var line = record.Deserialize<PostedTimeLine>(PsaSyncJson.Options)!;
                     _timeByExternalId[line.Line.ExternalId] = line;
                     break;
             }
         }
     }
+
+    /// <summary>A created project with the draft it was created from, as one journal record.</summary>
+    private sealed record CreatedProject(ErpProject Project, ErpProjectDraft Draft);
 
     /// <summary>One call in flight; disposing it frees its place under the concurrency cap.</summary>
     private sealed record Call(SandboxErp Owner, SandboxFault Fault) : IDisposable

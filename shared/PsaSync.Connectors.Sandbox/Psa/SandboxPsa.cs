@@ -1,16 +1,27 @@
 using System.Text.Json;
 using PsaSync.Core.Events;
+using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 
 namespace PsaSync.Connectors.Sandbox.Psa;
 
 /// <summary>
-/// A stateful PSA simulator: it records what PsaSync writes back (sync status of time entries) and can be
-/// switched into an outage, during which every call fails as a real PSA's would.
+/// A stateful PSA simulator. It owns projects (PSA users add them), and records what PsaSync writes back:
+/// customers, ERP references on projects, the sync status of time entries. It can be switched into an outage,
+/// during which every call fails as a real PSA's would.
 /// </summary>
 public sealed class SandboxPsa : IPsaConnector
 {
+    // Journal kinds. Values are stable: they are in journal files of earlier runs.
+    private const string TimeStatusKind = "time-status";
+    private const string CustomerKind = "customer";
+    private const string CustomerEditedDirectlyKind = "customer-edited-directly";
+    private const string ProjectKind = "project";
+    private const string ProjectErpReferenceKind = "project-erp-reference";
+
     private readonly Dictionary<string, TimeEntrySyncStatus> _timeStatus = [];
+    private readonly Dictionary<string, PsaCustomer> _customersByKey = [];
+    private readonly Dictionary<string, SandboxPsaProject> _projects = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
@@ -20,10 +31,9 @@ public sealed class SandboxPsa : IPsaConnector
     {
         _faults = new FaultPlan(faults);
         _journal = new SandboxJournal(journalPath);
-        foreach (var (_, record) in _journal.Replay())
+        foreach (var (kind, record) in _journal.Replay())
         {
-            var status = record.Deserialize<TimeEntrySyncStatus>(PsaSyncJson.Options)!;
-            _timeStatus[status.EntryId] = status;
+            Apply(kind, record);
         }
     }
 
@@ -34,24 +44,92 @@ public sealed class SandboxPsa : IPsaConnector
         get { lock (_gate) { return new Dictionary<string, TimeEntrySyncStatus>(_timeStatus); } }
     }
 
+    /// <summary>The PSA's customers by customer key.</summary>
+    public IReadOnlyDictionary<string, PsaCustomer> Customers
+    {
+        get { lock (_gate) { return new Dictionary<string, PsaCustomer>(_customersByKey); } }
+    }
+
+    /// <summary>The PSA's projects as <see cref="ListProjectsAsync"/> reports them, by project id.</summary>
+    public IReadOnlyDictionary<string, PsaProjectState> Projects
+    {
+        get { lock (_gate) { return _projects.ToDictionary(p => p.Key, p => p.Value.State); } }
+    }
+
+    /// <summary>Everything the PSA holds on each project: the project as added and the ERP status PsaSync wrote back.</summary>
+    public IReadOnlyDictionary<string, SandboxPsaProject> ProjectDetails
+    {
+        get { lock (_gate) { return new Dictionary<string, SandboxPsaProject>(_projects); } }
+    }
+
     /// <summary>Starts or ends an outage: while it lasts, every call fails with 503.</summary>
     public void SetOutage(bool down) => _outage = down;
 
+    /// <summary>Adds or changes a project as a PSA user would; what PsaSync wrote back onto it stays.</summary>
+    public void AddProject(Project project) => Record(ProjectKind, project);
+
+    /// <summary>Changes a customer as a PSA user would, bypassing PsaSync (for drift tests). The key and the PSA id stay.</summary>
+    public void EditCustomerDirectly(string customerKey, Func<PsaCustomer, PsaCustomer> edit)
+    {
+        lock (_gate)
+        {
+            if (!_customersByKey.TryGetValue(customerKey, out var current))
+            {
+                throw new ArgumentException($"The sandbox PSA has no customer {customerKey}.", nameof(customerKey));
+            }
+            var edited = edit(current);
+            if (edited.CustomerKey != current.CustomerKey || edited.PsaCustomerId != current.PsaCustomerId)
+            {
+                throw new ArgumentException($"A direct edit cannot change customer {customerKey}'s key or PSA id.", nameof(edit));
+            }
+            Record(CustomerEditedDirectlyKind, edited);
+        }
+    }
+
+    public Task<string> UpsertCustomerAsync(PsaCustomer customer, CancellationToken cancellationToken)
+    {
+        Guard("upsert-customer", customer.CustomerKey, isWrite: true, cancellationToken);
+        lock (_gate)
+        {
+            // The PSA assigns its id on the first upsert of a key and keeps it; later upserts replace the data.
+            var id = _customersByKey.TryGetValue(customer.CustomerKey, out var existing) && existing.PsaCustomerId is { } known
+                ? known
+                : $"PC-{_customersByKey.Count + 1:D5}";
+            Record(CustomerKind, customer with { PsaCustomerId = id });
+            return Task.FromResult(id);
+        }
+    }
+
+    public Task<IReadOnlyList<PsaCustomer>> ListCustomersAsync(CancellationToken cancellationToken)
+    {
+        Guard("list-customers", "", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            IReadOnlyList<PsaCustomer> customers = [.. _customersByKey.Values.OrderBy(c => c.PsaCustomerId, StringComparer.Ordinal)];
+            return Task.FromResult(customers);
+        }
+    }
+
+    public Task SetProjectErpReferenceAsync(string projectId, string erpProjectCode, ProjectStatus erpStatus, CancellationToken cancellationToken)
+    {
+        Guard("set-project-erp-reference", projectId, isWrite: true, cancellationToken);
+        Record(ProjectErpReferenceKind, new ProjectErpReference(projectId, erpProjectCode, erpStatus));
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<PsaProjectState>> ListProjectsAsync(CancellationToken cancellationToken)
+    {
+        Guard("list-projects", "", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            IReadOnlyList<PsaProjectState> projects = [.. _projects.Values.Select(p => p.State).OrderBy(p => p.ProjectId, StringComparer.Ordinal)];
+            return Task.FromResult(projects);
+        }
+    }
+
     public Task MarkTimeEntrySyncedAsync(string entryId, int version, string erpDocumentId, string correlationId, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        if (_outage)
-        {
-            _faults.Count(SandboxFault.Outage);
-            throw new PsaUnavailableException("The PSA answered 503: it is down for maintenance.");
-        }
-        switch (_faults.Decide("mark-time-synced", $"{entryId}:{version}", isWrite: true))
-        {
-            case SandboxFault.Throttled:
-                throw new PsaUnavailableException("The PSA answered 429.", _faults.Options.RetryAfter);
-            case SandboxFault.ServerError:
-                throw new PsaUnavailableException("The PSA answered 502.");
-        }
+        Guard("mark-time-synced", $"{entryId}:{version}", isWrite: true, cancellationToken);
         var status = new TimeEntrySyncStatus(entryId, version, erpDocumentId, correlationId);
         lock (_gate)
         {
@@ -60,12 +138,81 @@ public sealed class SandboxPsa : IPsaConnector
             {
                 return Task.CompletedTask;
             }
-            _timeStatus[entryId] = status;
-            _journal.Append("time-status", status);
+            Record(TimeStatusKind, status);
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>What every call meets before it does anything: cancellation, the outage, and the planned faults.</summary>
+    private void Guard(string operation, string key, bool isWrite, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_outage)
+        {
+            _faults.Count(SandboxFault.Outage);
+            throw new PsaUnavailableException("The PSA answered 503: it is down for maintenance.");
+        }
+        switch (_faults.Decide(operation, key, isWrite))
+        {
+            case SandboxFault.Throttled:
+                throw new PsaUnavailableException("The PSA answered 429.", _faults.Options.RetryAfter);
+            case SandboxFault.ServerError:
+                throw new PsaUnavailableException("The PSA answered 502.");
+        }
+    }
+
+    /// <summary>Journals and applies a change; callers that check-then-write hold the (re-entrant) lock around both.</summary>
+    private void Record<T>(string kind, T record)
+    {
+        lock (_gate)
+        {
+            _journal.Append(kind, record);
+            Apply(kind, JsonSerializer.SerializeToElement(record, PsaSyncJson.Options));
+        }
+    }
+
+    private void Apply(string kind, JsonElement record)
+    {
+        lock (_gate)
+        {
+            switch (kind)
+            {
+                case TimeStatusKind:
+                    var status = record.Deserialize<TimeEntrySyncStatus>(PsaSyncJson.Options)!;
+                    _timeStatus[status.EntryId] = status;
+                    break;
+                case CustomerKind:
+                case CustomerEditedDirectlyKind:
+                    var customer = record.Deserialize<PsaCustomer>(PsaSyncJson.Options)!;
+                    _customersByKey[customer.CustomerKey] = customer;
+                    break;
+                case ProjectKind:
+                    var project = record.Deserialize<Project>(PsaSyncJson.Options)!;
+                    _projects[project.ProjectId] = _projects.TryGetValue(project.ProjectId, out var known)
+                        ? known with { Project = project, Status = project.Status }
+                        : new SandboxPsaProject(project.ProjectId, project, project.Status, ErpProjectCode: null, ErpStatus: null);
+                    break;
+                case ProjectErpReferenceKind:
+                    var reference = record.Deserialize<ProjectErpReference>(PsaSyncJson.Options)!;
+                    _projects[reference.ProjectId] = _projects.TryGetValue(reference.ProjectId, out var current)
+                        ? current with { ErpProjectCode = reference.ErpProjectCode, ErpStatus = reference.ErpStatus }
+                        : new SandboxPsaProject(reference.ProjectId, Project: null, ProjectStatus.Active, reference.ErpProjectCode, reference.ErpStatus);
+                    break;
+            }
+        }
+    }
+
+    private sealed record ProjectErpReference(string ProjectId, string ErpProjectCode, ProjectStatus ErpStatus);
 }
 
 /// <summary>What the PSA shows on a time entry after PsaSync transferred it.</summary>
 public sealed record TimeEntrySyncStatus(string EntryId, int Version, string ErpDocumentId, string CorrelationId);
+
+/// <summary>
+/// One PSA project: the project as PSA users set it up (null if PsaSync wrote a reference onto a project the sandbox
+/// was never given), the PSA's own status, and the ERP code and ERP status PsaSync wrote back.
+/// </summary>
+public sealed record SandboxPsaProject(string ProjectId, Project? Project, ProjectStatus Status, string? ErpProjectCode, ProjectStatus? ErpStatus)
+{
+    public PsaProjectState State => new(ProjectId, Status, ErpProjectCode);
+}
