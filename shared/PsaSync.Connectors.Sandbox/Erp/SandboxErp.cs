@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using PsaSync.Core.Events;
 using PsaSync.Core.Model;
+using PsaSync.Core.MasterData;
 using PsaSync.Core.Ports;
 
 namespace PsaSync.Connectors.Sandbox.Erp;
@@ -12,7 +13,7 @@ namespace PsaSync.Connectors.Sandbox.Erp;
 /// closed fiscal periods, and the failures that hurt in production (429 with Retry-After, 5xx,
 /// commit-then-timeout, a concurrency cap). ERP users can change its data behind PsaSync's back, for drift tests.
 /// </summary>
-public sealed partial class SandboxErp : IErpConnector
+public sealed class SandboxErp : IErpConnector
 {
     // Journal kinds. Values are stable: they are in journal files of earlier runs.
     private const string SeededProjectKind = "project";
@@ -172,14 +173,14 @@ public sealed partial class SandboxErp : IErpConnector
     {
         using var call = await BeginCallAsync("find-similar-customers", $"{taxId}|{normalizedName}|{country}", isWrite: false, cancellationToken);
         var wantedTaxId = CompactTaxId(taxId);
-        var wantedName = NormalizeName(normalizedName);
+        var wantedName = CustomerRules.NormalizeName(normalizedName);
         lock (_gate)
         {
             return [.. SortedCustomers().Where(c =>
                 (wantedTaxId.Length > 0 && CompactTaxId(c.TaxId) == wantedTaxId)
                 || (wantedName.Length > 0
                     && string.Equals(c.BillingCountry.Trim(), country.Trim(), StringComparison.OrdinalIgnoreCase)
-                    && NormalizeName(c.LegalName) == wantedName))];
+                    && CustomerRules.NormalizeName(c.LegalName) == wantedName))];
         }
     }
 
@@ -388,50 +389,6 @@ public sealed partial class SandboxErp : IErpConnector
     /// <summary>A tax id as a duplicate check compares it: letters and digits only, upper case.</summary>
     private static string CompactTaxId(string? taxId) =>
         taxId is null ? "" : new string([.. taxId.Where(char.IsLetterOrDigit).Select(char.ToUpperInvariant)]);
-
-    private static readonly HashSet<string> LegalSuffixes =
-    [
-        "gmbh", "mbh", "kg", "ag", "ltd", "limited", "inc", "incorporated", "llc", "llp", "sa", "sarl", "srl", "spa",
-        "bv", "nv", "plc", "corp", "corporation", "co", "company", "pty",
-    ];
-
-    /// <summary>
-    /// A legal name as the sandbox ERP's duplicate check compares it: lower case, words split at anything that is not
-    /// a letter or digit, runs of single letters joined ("S.A." is "sa"), legal forms dropped. Normalising twice
-    /// changes nothing.
-    /// </summary>
-    private static string NormalizeName(string name)
-    {
-        var words = new List<string>();
-        var letters = new StringBuilder();
-        foreach (var word in NonWordCharacters().Split(name.ToLowerInvariant()))
-        {
-            if (word.Length == 1)
-            {
-                letters.Append(word);
-                continue;
-            }
-            Flush();
-            if (word.Length > 0)
-            {
-                words.Add(word);
-            }
-        }
-        Flush();
-        return string.Join(' ', words.Where(w => !LegalSuffixes.Contains(w)));
-
-        void Flush()
-        {
-            if (letters.Length > 0)
-            {
-                words.Add(letters.ToString());
-                letters.Clear();
-            }
-        }
-    }
-
-    [GeneratedRegex(@"[^\p{L}\p{Nd}]+")]
-    private static partial Regex NonWordCharacters();
 
     private async Task<Call> BeginCallAsync(string operation, string key, bool isWrite, CancellationToken cancellationToken)
     {

@@ -31,7 +31,10 @@ public static partial class CustomerRules
     };
 
     private static readonly HashSet<string> LegalSuffixes =
-        ["gmbh", "ltd", "limited", "inc", "llc", "ag", "sa", "bv", "plc", "corp", "co", "sarl", "srl", "nv", "oy", "ab", "as"];
+    [
+        "gmbh", "mbh", "kg", "ag", "ltd", "limited", "inc", "incorporated", "llc", "llp", "sa", "sarl", "srl", "spa",
+        "bv", "nv", "plc", "corp", "corporation", "co", "company", "pty", "oy", "ab", "as",
+    ];
 
     public static IReadOnlyList<BusinessProblem> Check(Customer customer, ErpReferenceData reference)
     {
@@ -73,19 +76,43 @@ public static partial class CustomerRules
     public static string CompactTaxId(string taxId) =>
         new([.. taxId.ToUpperInvariant().Where(c => char.IsLetterOrDigit(c) || c == '-')]);
 
-    /// <summary>The name a duplicate check compares: lower case, no punctuation, no legal form (GmbH, Ltd, Inc ...).</summary>
+    /// <summary>
+    /// The name a duplicate check compares: lower case, words split at anything that is not a letter or digit,
+    /// runs of single letters joined ("S.A." is "sa"), legal forms (GmbH, Ltd, Inc ...) dropped. Normalising
+    /// twice changes nothing.
+    /// </summary>
     public static string NormalizeName(string legalName)
     {
-        var words = new StringBuilder();
-        foreach (var word in Regex.Split(legalName.ToLowerInvariant(), @"[^\p{L}\p{Nd}]+"))
+        var words = new List<string>();
+        var letters = new StringBuilder();
+        foreach (var word in NonWordCharacters().Split(legalName.ToLowerInvariant()))
         {
-            if (word.Length > 0 && !LegalSuffixes.Contains(word))
+            if (word.Length == 1)
             {
-                words.Append(words.Length > 0 ? " " : "").Append(word);
+                letters.Append(word);
+                continue;
+            }
+            Flush();
+            if (word.Length > 0)
+            {
+                words.Add(word);
             }
         }
-        return words.ToString();
+        Flush();
+        return string.Join(' ', words.Where(w => !LegalSuffixes.Contains(w)));
+
+        void Flush()
+        {
+            if (letters.Length > 0)
+            {
+                words.Add(letters.ToString());
+                letters.Clear();
+            }
+        }
     }
+
+    [GeneratedRegex(@"[^\p{L}\p{Nd}]+")]
+    private static partial Regex NonWordCharacters();
 
     [GeneratedRegex(@"^DE\d{9}$")]
     private static partial Regex GermanVat();
