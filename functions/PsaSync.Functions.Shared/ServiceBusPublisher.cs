@@ -9,8 +9,9 @@ using PsaSync.Hosting;
 namespace PsaSync.Functions.Shared;
 
 /// <summary>
-/// Enqueues envelopes on Service Bus with the managed identity. MessageId is the idempotency key, so Service
-/// Bus duplicate detection drops a re-sent webhook within its window before the dedupe ledger even sees it.
+/// Enqueues envelopes on Service Bus with the managed identity. MessageId is the envelope id, which is the
+/// same for every duplicate of a record version's webhook (so Service Bus duplicate detection drops re-sent
+/// webhooks within its window) and new for a deliberate re-publication such as a re-driven parked event.
 /// </summary>
 public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMessagePublisher, IAsyncDisposable
 {
@@ -43,7 +44,7 @@ public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMes
 
     internal static ServiceBusMessage ToMessage(EventEnvelope envelope) => new(BinaryData.FromString(envelope.ToJson()))
     {
-        MessageId = envelope.IdempotencyKey.Length <= 128 ? envelope.IdempotencyKey : envelope.Id,
+        MessageId = envelope.Id,
         CorrelationId = envelope.CorrelationId,
         Subject = envelope.Type,
         ContentType = "application/json",

@@ -11,14 +11,19 @@ namespace PsaSync.Storage;
 /// </summary>
 public sealed class TableReconciliationReports(TableProvider tables) : IReconciliationReports
 {
-    // A property holds at most 64 KiB; keep the drift list below that and say how many were left out.
+    // A property holds at most 64 KiB: keep the drift list below that (the ones left for a person first) and
+    // store the run's own totals beside it.
     private const int MaxDriftJsonChars = 30_000;
 
     public async Task SaveAsync(ReconciliationReport report, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.Reconciliation, cancellationToken);
-        var drifts = report.Drifts;
+        IReadOnlyList<Drift> drifts = report.Drifts;
         var json = JsonSerializer.Serialize(drifts, PsaSyncJson.Options);
+        if (json.Length > MaxDriftJsonChars)
+        {
+            drifts = [.. drifts.OrderBy(d => d.Healed)];
+        }
         while (json.Length > MaxDriftJsonChars && drifts.Count > 0)
         {
             drifts = drifts.Take(drifts.Count / 2).ToList();
@@ -29,7 +34,8 @@ public sealed class TableReconciliationReports(TableProvider tables) : IReconcil
             ["RunId"] = report.RunId,
             ["RanAt"] = report.RanAt,
             ["RecordsCompared"] = report.RecordsCompared,
-            ["DriftCount"] = report.Drifts.Count,
+            ["DriftTotal"] = report.DriftTotal,
+            ["HealedTotal"] = report.HealedTotal,
             ["Drifts"] = json,
         }, cancellationToken);
     }
@@ -39,8 +45,12 @@ public sealed class TableReconciliationReports(TableProvider tables) : IReconcil
         var table = await tables.GetAsync(TableSuffixes.Reconciliation, cancellationToken);
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {job}"), maxPerPage: 1, cancellationToken: cancellationToken))
         {
-            return new ReconciliationReport(job, row.GetString("RunId") ?? "", row.GetDateTimeOffset("RanAt") ?? default, row.GetInt32("RecordsCompared") ?? 0,
-                JsonSerializer.Deserialize<List<Drift>>(row.GetString("Drifts") ?? "[]", PsaSyncJson.Options) ?? []);
+            var drifts = JsonSerializer.Deserialize<List<Drift>>(row.GetString("Drifts") ?? "[]", PsaSyncJson.Options) ?? [];
+            return new ReconciliationReport(job, row.GetString("RunId") ?? "", row.GetDateTimeOffset("RanAt") ?? default, row.GetInt32("RecordsCompared") ?? 0, drifts)
+            {
+                DriftTotal = row.GetInt32("DriftTotal") ?? drifts.Count,
+                HealedTotal = row.GetInt32("HealedTotal") ?? drifts.Count(d => d.Healed),
+            };
         }
         return null;
     }

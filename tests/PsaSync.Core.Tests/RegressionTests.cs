@@ -52,7 +52,7 @@ public class RegressionTests
         var harness = new ProcessorHarness();
         var handler = new TimeApprovedHandler(
             Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(),
-            harness.Exceptions, harness.CorrelationLog, harness.Clock, NullLogger<TimeApprovedHandler>.Instance);
+            new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock));
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);
@@ -84,9 +84,10 @@ public class RegressionTests
     {
         var publisher = Substitute.For<IMessagePublisher>();
         var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(),
-            new IngressLimits(), new ManualClock(TestData.Now), NullLogger<WebhookIngress>.Instance);
+            new IngressLimits(), new WebhookSecrets { Secrets = { ["psa"] = "psa-secret" } }, new ManualClock(TestData.Now), NullLogger<WebhookIngress>.Instance);
 
-        var result = await ingress.AcceptAsync("psa/time", WebhookBodies.Utf8("""{"eventType":"time_entry.approved","timeEntries":[null]}"""), "req-1", CancellationToken.None);
+        var result = await ingress.AcceptAsync("psa/time", WebhookBodies.Utf8("""{"eventType":"time_entry.approved","timeEntries":[null]}"""), "req-1",
+            "psa-secret", CancellationToken.None);
 
         Assert.Equal(400, result.StatusCode);
         Assert.Equal("WEBHOOK_SCHEMA_INVALID", result.Problem?.ReasonCode);

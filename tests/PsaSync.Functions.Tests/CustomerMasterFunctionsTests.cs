@@ -1,31 +1,62 @@
 using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
+using PsaSync.Connectors.Sandbox.Crm;
+using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Core.Events;
+using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
+using PsaSync.Core.Ports;
+using PsaSync.Core.Scheduling;
+using PsaSync.Core.Tracing;
 using PsaSync.Functions.CustomerMaster;
 using PsaSync.Functions.Tests.Support;
+using PsaSync.Hosting;
 
 namespace PsaSync.Functions.Tests;
 
 public class CustomerMasterFunctionsTests
 {
+    private static readonly Customer Contoso = new("ACC-1", "Contoso GmbH", "DE", "EUR", "DE123456789", "NET30", "PSDE", RequiresPurchaseOrder: false);
+
     private readonly ProcessorHarness _harness = new();
     private readonly ServiceBusMessageActions _actions = Substitute.For<ServiceBusMessageActions>();
+    private readonly IMessagePublisher _publisher = Substitute.For<IMessagePublisher>();
+    private readonly IScheduledJob _reconciliation = Substitute.For<IScheduledJob>();
+    private IReadOnlyList<EventEnvelope>? _published;
 
-    private Task ProcessAsync(ServiceBusReceivedMessage message)
+    public CustomerMasterFunctionsTests()
     {
-        // The customer master domain has no handlers yet, as in its registration.
-        var processor = _harness.Build(QueueNames.CustomerMaster, []);
-        return new CustomerMasterFunctions(processor).ProcessQueueMessage(message, _actions, CancellationToken.None);
+        _publisher.PublishAsync(Arg.Any<string>(), Arg.Do<IReadOnlyList<EventEnvelope>>(e => _published = e), Arg.Any<CancellationToken>())
+            .Returns(Task.CompletedTask);
+        _reconciliation.Name.Returns(JobNames.CustomerReconciliation);
+        _reconciliation.RunAsync(Arg.Any<CancellationToken>()).Returns("customer-reconciliation: 3 compared, 0 drift(s)");
     }
+
+    /// <summary>The customer master functions, with a processor that has exactly <paramref name="handlers"/> (none by default).</summary>
+    private CustomerMasterFunctions Functions(params IEventHandler[] handlers)
+    {
+        var limits = new IngressLimits();
+        var ingress = new WebhookIngress([new SandboxCrmAccountWebhookMapper(), new SandboxErpCustomerWebhookMapper()], _publisher,
+            Substitute.For<ICorrelationLog>(), limits, WebhookHttp.Secrets(), TimeProvider.System, NullLogger<WebhookIngress>.Instance);
+        var jobs = new JobRunner([_reconciliation], NullLogger<JobRunner>.Instance);
+        return new CustomerMasterFunctions(ingress, limits, jobs, _harness.Build(QueueNames.CustomerMaster, handlers));
+    }
+
+    private Task ProcessAsync(ServiceBusReceivedMessage message) =>
+        Functions().ProcessQueueMessage(message, _actions, CancellationToken.None);
+
+    private static Dictionary<string, string> SecretHeader(string secret) => new() { [WebhookSecrets.Header] = secret };
+
+    private async Task AssertNothingPublishedAsync() =>
+        await _publisher.DidNotReceiveWithAnyArgs().PublishAsync(default!, default!, default);
 
     [Fact]
     public async Task An_event_it_has_no_handler_for_is_dead_lettered_as_EVENT_UNSUPPORTED()
     {
-        var customer = new Customer("C-1", "Contoso GmbH", "DE", "EUR", "DE123", "NET30", "LE-DE");
-        var envelope = EventEnvelope.Create(new CustomerUpserted(customer, SystemNames.Crm), SystemNames.Crm, "crm/customer/C-1",
+        var envelope = EventEnvelope.Create(new CustomerUpserted(Contoso, SystemNames.Crm), SystemNames.Crm, "crm/customer/C-1",
             "crm:customer:C-1:v1", CorrelationIds.ForIdempotencyKey("crm:customer:C-1:v1"), TestData.Now);
         var message = TestData.MessageFor(envelope);
 
@@ -52,5 +83,86 @@ public class CustomerMasterFunctionsTests
         await _actions.Received(1).DeadLetterMessageAsync(
             message, Arg.Any<Dictionary<string, object>?>(), "EVENT_UNSUPPORTED", Arg.Any<string?>(), Arg.Any<CancellationToken>());
         await _actions.DidNotReceiveWithAnyArgs().CompleteMessageAsync(default!, default);
+    }
+
+    [Fact]
+    public async Task A_customer_event_its_handler_is_done_with_is_completed()
+    {
+        var handler = Substitute.For<IEventHandler>();
+        handler.EventType.Returns(CustomerUpserted.EventType);
+        handler.HandleAsync(Arg.Any<EventEnvelope>(), Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(new HandlerResult.Done("erp-customer:CUST-00001"));
+        var envelope = EventEnvelope.Create(new CustomerUpserted(Contoso, SystemNames.Crm), SystemNames.Crm, "crm/customer/ACC-1",
+            "crm:customer:ACC-1:v1", CorrelationIds.ForIdempotencyKey("crm:customer:ACC-1:v1"), TestData.Now);
+        var message = TestData.MessageFor(envelope);
+
+        await Functions(handler).ProcessQueueMessage(message, _actions, CancellationToken.None);
+
+        await _actions.Received(1).CompleteMessageAsync(message, Arg.Any<CancellationToken>());
+        Assert.Single(_actions.ReceivedCalls());
+        await handler.Received(1).HandleAsync(Arg.Is<EventEnvelope>(e => e.Id == envelope.Id), false, Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_CRM_closed_won_webhook_with_the_CRM_secret_is_202_and_queued_to_customer_master()
+    {
+        var functions = Functions();
+
+        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None),
+            SandboxCrmWebhookWriter.ClosedWon(Contoso, 3, TestData.Now), SecretHeader(WebhookHttp.CrmSecret));
+
+        Assert.Equal(202, answer.StatusCode);
+        Assert.Equal(1, answer.Body.GetProperty("accepted").GetInt32());
+        await _publisher.Received(1).PublishAsync(QueueNames.CustomerMaster, Arg.Any<IReadOnlyList<EventEnvelope>>(), Arg.Any<CancellationToken>());
+        var envelope = Assert.Single(_published!);
+        Assert.Equal("crm:customer:ACC-1:v3", envelope.IdempotencyKey);
+        Assert.Equal(CustomerUpserted.EventType, envelope.Type);
+        Assert.Equal(Contoso, envelope.DataAs<CustomerUpserted>().Customer);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not-the-secret")]
+    [InlineData(WebhookHttp.ErpSecret)]
+    public async Task A_CRM_webhook_without_the_CRM_secret_is_401_problem_json_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published(string? secret)
+    {
+        var functions = Functions();
+
+        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None),
+            SandboxCrmWebhookWriter.ClosedWon(Contoso, 1, TestData.Now), secret is null ? null : SecretHeader(secret));
+
+        Assert.Equal(401, answer.StatusCode);
+        Assert.Equal("application/problem+json", answer.ContentType);
+        Assert.Equal("WEBHOOK_UNAUTHENTICATED", answer.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal(401, answer.Body.GetProperty("status").GetInt32());
+        Assert.Contains(WebhookSecrets.Header, answer.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await AssertNothingPublishedAsync();
+    }
+
+    [Fact]
+    public async Task An_ERP_customer_webhook_needs_the_ERP_secret_not_the_CRM_one()
+    {
+        var functions = Functions();
+        var customer = new ErpCustomer("CUST-00001", "ACC-1", "Contoso GmbH", "DE", "EUR", "DE123456789", "NET30", "PSDE", false);
+        var body = SandboxErpWebhookWriter.CustomerChanged(customer, 2, TestData.Now);
+
+        var refused = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, SecretHeader(WebhookHttp.CrmSecret));
+        await AssertNothingPublishedAsync();
+        var accepted = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, SecretHeader(WebhookHttp.ErpSecret));
+
+        Assert.Equal(401, refused.StatusCode);
+        Assert.Equal("WEBHOOK_UNAUTHENTICATED", refused.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal(202, accepted.StatusCode);
+        Assert.Equal("erp:customer:CUST-00001:v2", Assert.Single(_published!).IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task The_reconciliation_timer_runs_the_customer_reconciliation_job_through_the_job_runner()
+    {
+        using var cancellation = new CancellationTokenSource();
+
+        await Functions().Reconcile(new TimerInfo(), cancellation.Token);
+
+        await _reconciliation.Received(1).RunAsync(cancellation.Token);
     }
 }

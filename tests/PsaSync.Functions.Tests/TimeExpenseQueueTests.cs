@@ -20,7 +20,8 @@ public class TimeExpenseQueueTests
     private Task ProcessAsync(ServiceBusReceivedMessage message)
     {
         var functions = new TimeExpenseFunctions(
-            new WebhookIngress([], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), new IngressLimits(), TimeProvider.System, NullLogger<WebhookIngress>.Instance),
+            new WebhookIngress([], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), new IngressLimits(), WebhookHttp.Secrets(), TimeProvider.System,
+                NullLogger<WebhookIngress>.Instance),
             new IngressLimits(),
             _harness.Build());
         return functions.ProcessQueueMessage(message, _actions, CancellationToken.None);

@@ -29,16 +29,21 @@ public class TimeExpenseWebhookTests
 
     private sealed record HttpAnswer(int StatusCode, string? ContentType, IHeaderDictionary Headers, JsonElement Body);
 
-    private async Task<HttpAnswer> PostAsync(string body, string? requestId = null, IngressLimits? limits = null)
+    private async Task<HttpAnswer> PostAsync(string body, string? requestId = null, IngressLimits? limits = null, string? secret = WebhookHttp.PsaSecret)
     {
         var limitsInUse = limits ?? _limits;
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limitsInUse, TimeProvider.System, NullLogger<WebhookIngress>.Instance);
+        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limitsInUse, WebhookHttp.Secrets(), TimeProvider.System,
+            NullLogger<WebhookIngress>.Instance);
         var functions = new TimeExpenseFunctions(ingress, limitsInUse, new ProcessorHarness().Build());
 
         var httpContext = new DefaultHttpContext();
         httpContext.Request.Method = "POST";
         httpContext.Request.ContentType = "application/json";
         httpContext.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        if (secret is not null)
+        {
+            httpContext.Request.Headers[WebhookSecrets.Header] = secret;
+        }
         if (requestId is not null)
         {
             httpContext.Request.Headers["X-Request-Id"] = requestId;
@@ -130,5 +135,18 @@ public class TimeExpenseWebhookTests
 
         Assert.Equal(503, answer.StatusCode);
         Assert.Equal("QUEUE_UNAVAILABLE", answer.Body.GetProperty("reasonCode").GetString());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("crm-test-secret")]
+    public async Task A_call_without_the_PSA_secret_is_401_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published(string? secret)
+    {
+        var answer = await PostAsync(TestData.TimeApprovedWebhookBody(), secret: secret);
+
+        Assert.Equal(401, answer.StatusCode);
+        Assert.Equal("application/problem+json", answer.ContentType);
+        Assert.Equal("WEBHOOK_UNAUTHENTICATED", answer.Body.GetProperty("reasonCode").GetString());
+        await AssertNothingPublishedAsync();
     }
 }

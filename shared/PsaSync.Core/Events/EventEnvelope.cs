@@ -33,7 +33,7 @@ public sealed record EventEnvelope(
         ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(correlationId);
         return new EventEnvelope(
-            Id: Guid.NewGuid().ToString("N"),
+            Id: FirstPublicationId(idempotencyKey),
             Type: TEvent.EventType,
             Source: source,
             Subject: subject,
@@ -44,6 +44,18 @@ public sealed record EventEnvelope(
             IdempotencyKey: idempotencyKey,
             Data: JsonSerializer.SerializeToElement(data, PsaSyncJson.Options));
     }
+
+    /// <summary>
+    /// The envelope id of a record version's first publication is derived from its idempotency key, so every
+    /// duplicate webhook for it produces the same id (and Service Bus duplicate detection can drop it early).
+    /// </summary>
+    public static string FirstPublicationId(string idempotencyKey) => "e" + CorrelationIds.ForIdempotencyKey("envelope|" + idempotencyKey);
+
+    /// <summary>
+    /// The same event published again on purpose (a parked event re-driven, a replay): a new envelope id, so the
+    /// transport does not take it for a duplicate, and the same idempotency key, so the ledger still does its job.
+    /// </summary>
+    public EventEnvelope Republish() => this with { Id = Guid.NewGuid().ToString("N") };
 
     public bool Is<TEvent>() where TEvent : ICanonicalEvent => Type == TEvent.EventType;
 

@@ -40,15 +40,16 @@ public sealed class WebhookIngress(
     {
         requestId = string.IsNullOrWhiteSpace(requestId) || requestId.Length > 128 ? Guid.NewGuid().ToString("N") : requestId;
 
-        if (!_mappers.TryGetValue(route, out var mapper))
-        {
-            return Refuse(404, IngressReasons.UnknownRoute, "Unknown webhook route", $"No webhook is served at '{route}'.", requestId);
-        }
+        // Authenticate first, so an unauthenticated caller learns nothing about which routes exist.
         if (!secrets.IsAuthentic(WebhookSecrets.SourceOf(route), presentedSecret))
         {
             logger.LogWarning("Refused an unauthenticated call on {Route}", route);
             return Refuse(401, IngressReasons.Unauthenticated, "Not authenticated",
                 $"The call did not present this source's shared secret in the {WebhookSecrets.Header} header.", requestId);
+        }
+        if (!_mappers.TryGetValue(route, out var mapper))
+        {
+            return Refuse(404, IngressReasons.UnknownRoute, "Unknown webhook route", $"No webhook is served at '{route}'.", requestId);
         }
         if (body.Length > limits.MaxPayloadBytes)
         {

@@ -69,6 +69,7 @@ public sealed class CustomerUpsertedHandler(
             await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack,
                 $"PSA customer {psaCustomerId} carries ERP customer {customer.CustomerNumber}{(crmAccountId is null ? "" : $" and CRM account {crmAccountId}")}.", cancellationToken);
 
+            await support.ResolveAsync(Domain, record, cancellationToken);
             var redriven = await redriver.RedriveAsync(ParentKeys.Customer(customerKey), cancellationToken);
             if (redriven > 0)
             {

@@ -84,6 +84,7 @@ public sealed class ProjectChangedHandler(
             await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack,
                 $"PSA project {project.ProjectId} carries ERP project {erpProject.ErpProjectCode} ({erpProject.Status}).", cancellationToken);
             await RecordAppliedVersionAsync(project, cancellationToken);
+            await support.ResolveAsync(Domain, record, cancellationToken);
             return new HandlerResult.Done($"erp-project:{erpProject.ErpProjectCode}");
         }, cancellationToken);
     }

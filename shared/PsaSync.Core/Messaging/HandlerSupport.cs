@@ -33,6 +33,13 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
     public Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
         RejectAsync(domain, envelope, record, [new BusinessProblem(reason, message)], cancellationToken);
 
+    /// <summary>
+    /// Resolves the record's open items after a success. The processor does this for redeliveries; master-data
+    /// handlers also call it because a fix usually arrives as a new version (a new idempotency key) of the record.
+    /// </summary>
+    public Task ResolveAsync(string domain, RecordRef record, CancellationToken cancellationToken) =>
+        exceptions.ResolveForRecordAsync(domain, record, "A later version of the record went through.", cancellationToken);
+
     public Task TraceAsync(string domain, EventEnvelope envelope, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
         correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, clock.GetUtcNow(), domain, step, detail, record), cancellationToken);
 

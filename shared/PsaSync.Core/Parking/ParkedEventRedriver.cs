@@ -15,7 +15,7 @@ public sealed class ParkedEventRedriver(IParkingLot parkingLot, IMessagePublishe
         var waiting = await parkingLot.ListWaitingForAsync(parentKey, cancellationToken);
         foreach (var item in waiting)
         {
-            await publisher.PublishAsync(item.Queue, [item.Envelope], cancellationToken);
+            await publisher.PublishAsync(item.Queue, [item.Envelope.Republish()], cancellationToken);
             await correlationLog.AppendAsync(new TraceEntry(item.Envelope.CorrelationId, clock.GetUtcNow(), item.Domain, TraceSteps.Redriven,
                 $"{item.WaitingFor} has synced; {item.Record} is queued again.", item.Record), cancellationToken);
             await parkingLot.RemoveAsync(item, cancellationToken);

@@ -21,17 +21,27 @@ public sealed class CustomerReconciliationJob(IErpConnector erp, IPsaConnector p
         var run = new ReconciliationRun(Name, QueueNames.CustomerMaster, exceptions, reports, clock);
         var erpCustomers = await erp.ListCustomersAsync(cancellationToken);
         var psaCustomers = await psa.ListCustomersAsync(cancellationToken);
-        var psaByNumber = psaCustomers.Where(c => c.ErpCustomerNumber is not null).ToDictionary(c => c.ErpCustomerNumber!);
+        var psaByNumber = psaCustomers.Where(c => c.ErpCustomerNumber is not null).ToLookup(c => c.ErpCustomerNumber!);
 
         foreach (var customer in erpCustomers)
         {
             var record = new RecordRef(SystemNames.Erp, EntityKinds.Customer, customer.CustomerNumber);
-            if (!psaByNumber.TryGetValue(customer.CustomerNumber, out var inPsa))
+            var matches = psaByNumber[customer.CustomerNumber].ToList();
+            if (matches.Count > 1)
+            {
+                // Which PSA customer is the real one is a business decision (projects may hang on either).
+                await run.LeftForAPersonAsync(record, DriftKind.DuplicateInPsa,
+                    $"ERP customer {customer.CustomerNumber} ({customer.LegalName}) has {matches.Count} PSA customers: {string.Join(", ", matches.Select(m => $"{m.PsaCustomerId} (key {m.CustomerKey})"))}. Merge them in the PSA.",
+                    cancellationToken);
+                continue;
+            }
+            if (matches.Count == 0)
             {
                 await psa.UpsertCustomerAsync(ToPsa(customer), cancellationToken);
                 run.Healed(record, DriftKind.MissingInPsa, $"ERP customer {customer.CustomerNumber} ({customer.LegalName}) was missing in the PSA; it was added.");
                 continue;
             }
+            var inPsa = matches[0];
             var differences = Differences(customer, inPsa);
             if (differences.Count > 0)
             {

@@ -43,13 +43,16 @@ public class EventEnvelopeTests
     }
 
     [Fact]
-    public void Create_gives_every_envelope_its_own_id()
+    public void Create_gives_one_id_per_record_version_and_Republish_a_new_one()
     {
         var first = TestData.TimeApprovedEnvelope();
-        var second = TestData.TimeApprovedEnvelope();
+        var duplicate = TestData.TimeApprovedEnvelope();
+        var republished = first.Republish();
 
-        Assert.NotEqual(first.Id, second.Id);
-        Assert.Equal(first.IdempotencyKey, second.IdempotencyKey);
+        Assert.Equal(first.Id, duplicate.Id);
+        Assert.NotEqual(first.Id, republished.Id);
+        Assert.Equal(first.IdempotencyKey, republished.IdempotencyKey);
+        Assert.Equal(first.CorrelationId, republished.CorrelationId);
     }
 
     [Fact]

@@ -14,6 +14,7 @@ namespace PsaSync.Core.Tests.Ingress;
 public class WebhookIngressTests
 {
     private const string Route = "psa/time";
+    private const string PsaSecret = "psa-shared-secret";
 
     private readonly IMessagePublisher _publisher = Substitute.For<IMessagePublisher>();
     private readonly ICorrelationLog _correlationLog = Substitute.For<ICorrelationLog>();
@@ -26,11 +27,14 @@ public class WebhookIngressTests
             .Returns(Task.CompletedTask);
     }
 
-    private WebhookIngress CreateIngress(IngressLimits? limits = null, IWebhookMapper? mapper = null) =>
-        new([mapper ?? new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limits ?? new IngressLimits(), _clock, NullLogger<WebhookIngress>.Instance);
+    private static WebhookSecrets Secrets() => new() { Secrets = new(StringComparer.OrdinalIgnoreCase) { ["psa"] = PsaSecret } };
 
-    private Task<IngressResult> AcceptAsync(string body, string route = Route, IngressLimits? limits = null, IWebhookMapper? mapper = null, string? requestId = "req-1") =>
-        CreateIngress(limits, mapper).AcceptAsync(route, WebhookBodies.Utf8(body), requestId, CancellationToken.None);
+    private WebhookIngress CreateIngress(IngressLimits? limits = null, IWebhookMapper? mapper = null) =>
+        new([mapper ?? new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limits ?? new IngressLimits(), Secrets(), _clock, NullLogger<WebhookIngress>.Instance);
+
+    private Task<IngressResult> AcceptAsync(string body, string route = Route, IngressLimits? limits = null, IWebhookMapper? mapper = null, string? requestId = "req-1",
+        string? secret = PsaSecret) =>
+        CreateIngress(limits, mapper).AcceptAsync(route, WebhookBodies.Utf8(body), requestId, secret, CancellationToken.None);
 
     private async Task AssertNothingPublishedAsync() =>
         await _publisher.DidNotReceiveWithAnyArgs().PublishAsync(default!, default!, default);
@@ -211,5 +215,55 @@ public class WebhookIngressTests
         Assert.Equal("application/problem+json", Problem.ContentType);
         // The detail carries the parser's message so that the caller can find the mistake.
         Assert.False(string.IsNullOrWhiteSpace(result.Problem.Detail));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("wrong")]
+    public async Task A_call_without_the_sources_secret_is_401_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published_or_traced(string? secret)
+    {
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(), secret: secret);
+
+        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        Assert.Contains(WebhookSecrets.Header, result.Problem!.Detail, StringComparison.Ordinal);
+        await AssertNothingPublishedAsync();
+        await _correlationLog.DidNotReceiveWithAnyArgs().AppendAsync(default!, default);
+    }
+
+    [Fact]
+    public async Task Another_sources_secret_is_not_accepted()
+    {
+        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, new IngressLimits(),
+            new WebhookSecrets { Secrets = { ["psa"] = PsaSecret, ["crm"] = "crm-secret" } }, _clock, NullLogger<WebhookIngress>.Instance);
+
+        var result = await ingress.AcceptAsync(Route, WebhookBodies.Utf8(WebhookBodies.TimeApproved()), "req-1", "crm-secret", CancellationToken.None);
+
+        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        await AssertNothingPublishedAsync();
+    }
+
+    [Fact]
+    public async Task An_unauthenticated_call_is_refused_before_the_body_is_read()
+    {
+        var mapper = Substitute.For<IWebhookMapper>();
+        mapper.Route.Returns(Route);
+
+        var result = await AcceptAsync(new string(' ', 2_000_000), mapper: mapper, secret: null);
+
+        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        mapper.DidNotReceiveWithAnyArgs().Map(default, default!);
+    }
+
+    [Fact]
+    public async Task A_source_with_no_configured_secret_is_refused_even_with_a_secret()
+    {
+        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, new IngressLimits(),
+            new WebhookSecrets(), _clock, NullLogger<WebhookIngress>.Instance);
+
+        var result = await ingress.AcceptAsync(Route, WebhookBodies.Utf8(WebhookBodies.TimeApproved()), "req-1", PsaSecret, CancellationToken.None);
+
+        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        await AssertNothingPublishedAsync();
     }
 }

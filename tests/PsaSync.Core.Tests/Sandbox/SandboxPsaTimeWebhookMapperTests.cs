@@ -92,7 +92,7 @@ public class SandboxPsaTimeWebhookMapperTests
 
         Assert.Equal(first.CorrelationId, second.CorrelationId);
         Assert.Equal(first.IdempotencyKey, second.IdempotencyKey);
-        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(first.Id, second.Id);
     }
 
     [Fact]

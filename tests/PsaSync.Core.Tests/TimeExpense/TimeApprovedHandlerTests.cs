@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 using PsaSync.Core.CrossReference;
@@ -26,8 +25,7 @@ public class TimeApprovedHandlerTests
 
     public TimeApprovedHandlerTests()
     {
-        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _exceptions, _correlationLog,
-            new ManualClock(TestData.Now), NullLogger<TimeApprovedHandler>.Instance);
+        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));
