@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
+using PsaSync.Core.Operations;
 using PsaSync.Hosting;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.Storage;
@@ -55,6 +56,14 @@ public static class LocalRuntimeHost
                 : Results.Json(Problem.Of(404, "JOB_UNKNOWN", "Unknown job", $"There is no job named '{name}'. Jobs: {string.Join(", ", jobs.Names)}."),
                     PsaSyncJson.Options, Problem.ContentType, 404));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+
+        // The operations API, as the invoice status app serves it in Azure.
+        app.MapGet("/api/ops/exceptions", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ListExceptionsAsync(ops, request, ct));
+        app.MapPost("/api/ops/exceptions/replay", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ReplayManyAsync(ops, request, ct));
+        app.MapPost("/api/ops/exceptions/{id}/resolve", (string id, OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ResolveAsync(ops, id, request, ct));
+        app.MapPost("/api/ops/exceptions/{id}/replay", (string id, OperationsService ops, CancellationToken ct) => OperationsHttp.ReplayAsync(ops, id, ct));
+        app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
+        app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
         return app;
     }
 

@@ -1,7 +1,4 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 
 namespace PsaSync.Hosting;
@@ -32,30 +29,19 @@ public static class IngressHttp
 }
 
 /// <summary>202 with the correlation ids, or the problem; usable as a minimal-API result and as a function's IActionResult.</summary>
-public sealed class IngressHttpResult(IngressResult result) : IResult, IActionResult
-{
-    public IngressResult Result => result;
-
-    public async Task ExecuteAsync(HttpContext httpContext)
-    {
-        var response = httpContext.Response;
-        response.StatusCode = result.StatusCode;
-        response.Headers[IngressHttp.RequestIdHeader] = result.RequestId;
-        if (result.Problem is { } problem)
-        {
-            response.ContentType = Problem.ContentType;
-            await JsonSerializer.SerializeAsync(response.Body, problem with { CorrelationId = result.RequestId }, PsaSyncJson.Options);
-            return;
-        }
-        response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(response.Body, new
+public sealed class IngressHttpResult(IngressResult result) : JsonHttpResult(
+    result.StatusCode,
+    result.Problem is { } problem
+        ? problem with { CorrelationId = result.RequestId }
+        : new
         {
             requestId = result.RequestId,
             correlationId = result.CorrelationIds.FirstOrDefault(),
             correlationIds = result.CorrelationIds,
             accepted = result.CorrelationIds.Count,
-        }, PsaSyncJson.Options);
-    }
-
-    public Task ExecuteResultAsync(ActionContext context) => ExecuteAsync(context.HttpContext);
+        },
+    result.Problem is null ? "application/json" : Core.Ingress.Problem.ContentType,
+    new Dictionary<string, string> { [IngressHttp.RequestIdHeader] = result.RequestId })
+{
+    public IngressResult Result => result;
 }

@@ -12,6 +12,7 @@ using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.MasterData;
+using PsaSync.Core.Operations;
 using PsaSync.Core.Parking;
 using PsaSync.Core.Reconciliation;
 using PsaSync.Core.Scheduling;
@@ -73,6 +74,7 @@ public static class ServiceRegistration
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
 
         services.AddSingleton<JobRunner>();
+        services.AddSingleton<OperationsService>();
         services.AddSingleton<IScheduledJob, CustomerReconciliationJob>();
         services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(

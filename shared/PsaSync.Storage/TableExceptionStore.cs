@@ -100,6 +100,43 @@ public sealed class TableExceptionStore(TableProvider tables, TimeProvider clock
         return [.. items.OrderBy(i => i.FirstSeen)];
     }
 
+    public async Task<ExceptionItem?> GetAsync(string id, CancellationToken cancellationToken) =>
+        (await FindByIdAsync(id, cancellationToken)) is { } entity ? ToItem(entity) : null;
+
+    public async Task<bool> ResolveAsync(string id, string resolution, CancellationToken cancellationToken)
+    {
+        var entity = await FindByIdAsync(id, cancellationToken);
+        if (entity is null || entity.GetString("Status") != nameof(ExceptionStatus.Open))
+        {
+            return false;
+        }
+        var table = await tables.GetAsync(TableSuffixes.Exceptions, cancellationToken);
+        entity["Status"] = nameof(ExceptionStatus.Resolved);
+        entity["ResolvedAt"] = clock.GetUtcNow();
+        entity["Resolution"] = resolution;
+        try
+        {
+            await table.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // Raised again while being resolved: it stays open.
+            return false;
+        }
+    }
+
+    // Ids are for people and URLs; exception items are few, so a look-up by id may scan.
+    private async Task<TableEntity?> FindByIdAsync(string id, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Exceptions, cancellationToken);
+        await foreach (var entity in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Id eq {id}"), cancellationToken: cancellationToken))
+        {
+            return entity;
+        }
+        return null;
+    }
+
     private static TableEntity Describe(TableEntity entity, NewException exception, DateTimeOffset now)
     {
         entity["ReasonCode"] = exception.Reason.Code;
@@ -112,6 +149,10 @@ public sealed class TableExceptionStore(TableProvider tables, TimeProvider clock
         if (exception.IdempotencyKey is not null)
         {
             entity["IdempotencyKey"] = exception.IdempotencyKey;
+        }
+        if (exception.Envelope is not null)
+        {
+            entity["Envelope"] = exception.Envelope.ToJson();
         }
         entity["Status"] = nameof(ExceptionStatus.Open);
         entity["LastSeen"] = now;
@@ -134,7 +175,10 @@ public sealed class TableExceptionStore(TableProvider tables, TimeProvider clock
         e.GetDateTimeOffset("FirstSeen") ?? default,
         e.GetDateTimeOffset("LastSeen") ?? default,
         e.GetDateTimeOffset("ResolvedAt"),
-        e.GetString("Resolution"));
+        e.GetString("Resolution"))
+    {
+        EnvelopeJson = e.GetString("Envelope"),
+    };
 
     private static string RowKeyOf(RecordRef record, string reasonCode) => TableKeys.Escape(record.ToString()) + "|" + reasonCode;
 

@@ -1,3 +1,4 @@
+using PsaSync.Core.Events;
 using PsaSync.Core.Model;
 
 namespace PsaSync.Core.Exceptions;
@@ -28,7 +29,11 @@ public sealed record ExceptionItem(
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
     DateTimeOffset? ResolvedAt,
-    string? Resolution);
+    string? Resolution)
+{
+    /// <summary>The event that failed, as it was queued, when there is one: what a replay sends again.</summary>
+    public string? EnvelopeJson { get; init; }
+}
 
 /// <summary>What a handler reports; the store fills in identity, status and timestamps.</summary>
 public sealed record NewException(
@@ -37,7 +42,8 @@ public sealed record NewException(
     string Domain,
     RecordRef SourceRecord,
     string CorrelationId,
-    string? IdempotencyKey);
+    string? IdempotencyKey,
+    EventEnvelope? Envelope = null);
 
 public sealed record ExceptionQuery(
     string? ReasonCode = null,
@@ -55,4 +61,9 @@ public interface IExceptionStore
     Task<int> ResolveForRecordAsync(string domain, RecordRef record, string resolution, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ExceptionItem>> ListAsync(ExceptionQuery query, CancellationToken cancellationToken);
+
+    Task<ExceptionItem?> GetAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Resolves one open item by hand. Returns false when there is no such open item.</summary>
+    Task<bool> ResolveAsync(string id, string resolution, CancellationToken cancellationToken);
 }

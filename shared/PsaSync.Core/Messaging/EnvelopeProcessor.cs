@@ -133,7 +133,7 @@ public sealed class EnvelopeProcessor(
 
     private async Task<Settlement> DeadLetterAsync(EventEnvelope envelope, ReasonCode reason, string message, CancellationToken cancellationToken)
     {
-        await exceptions.RaiseAsync(new NewException(reason, message, domain, SubjectOf(envelope), envelope.CorrelationId, envelope.IdempotencyKey), cancellationToken);
+        await exceptions.RaiseAsync(new NewException(reason, message, domain, SubjectOf(envelope), envelope.CorrelationId, envelope.IdempotencyKey, envelope), cancellationToken);
         await TraceAsync(envelope, TraceSteps.DeadLettered, $"{reason.Code}: {message}", cancellationToken);
         logger.LogError("Dead-lettered {EventType}: {Reason}", envelope.Type, reason.Code);
         return Settlement.DeadLetter(reason.Code, message);

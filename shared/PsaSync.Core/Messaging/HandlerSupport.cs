@@ -18,7 +18,7 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
     public TimeProvider Clock => clock;
 
     public Task RaiseAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
-        exceptions.RaiseAsync(new NewException(reason, message, domain, record, envelope.CorrelationId, envelope.IdempotencyKey), cancellationToken);
+        exceptions.RaiseAsync(new NewException(reason, message, domain, record, envelope.CorrelationId, envelope.IdempotencyKey, envelope), cancellationToken);
 
     /// <summary>Raises one exception item per problem and rejects the event with the first one's code.</summary>
     public async Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, IReadOnlyList<BusinessProblem> problems, CancellationToken cancellationToken)

@@ -21,7 +21,7 @@ public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exce
             var reason = ReasonCodes.Find(item.TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
             await exceptions.RaiseAsync(new NewException(reason,
                 $"{item.Record} has waited since {item.ParkedAt:yyyy-MM-dd HH:mm} UTC for {item.WaitingFor} to sync.",
-                item.Domain, item.Record, item.Envelope.CorrelationId, item.Envelope.IdempotencyKey), cancellationToken);
+                item.Domain, item.Record, item.Envelope.CorrelationId, item.Envelope.IdempotencyKey, item.Envelope), cancellationToken);
         }
         return $"{overdue.Count} parked item(s) waited longer than {MaxWait}.";
     }

@@ -35,4 +35,5 @@ public static class TraceSteps
     public const string WrittenBack = "written-back";
     public const string Parked = "parked";
     public const string Redriven = "re-driven";
+    public const string Replayed = "replayed";
 }

@@ -1,0 +1,136 @@
+using Microsoft.AspNetCore.Http;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+using PsaSync.Core.Operations;
+
+namespace PsaSync.Hosting;
+
+/// <summary>
+/// The operations API over HTTP, the same in the function apps (function keys) and the local runtime (loopback):
+/// <c>GET ops/exceptions</c>, <c>POST ops/exceptions/{id}/resolve</c>, <c>POST ops/exceptions/{id}/replay</c>,
+/// <c>POST ops/exceptions/replay</c> (filtered set), <c>GET ops/trace/{correlationId}</c>, <c>GET ops/trace?record=</c>.
+/// Filters: reason, owner, status, domain, record, olderThanHours.
+/// </summary>
+public static class OperationsHttp
+{
+    public const string InvalidQuery = "OPS_QUERY_INVALID";
+    public const string NotFound = "OPS_NOT_FOUND";
+    public const string NotReplayable = "OPS_NOT_REPLAYABLE";
+
+    public static async Task<JsonHttpResult> ListExceptionsAsync(OperationsService operations, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (ReadFilter(request, out var query, out var olderThan) is { } invalid)
+        {
+            return invalid;
+        }
+        var items = await operations.ListAsync(query, olderThan, cancellationToken);
+        return JsonHttpResult.Ok(new { count = items.Count, items = items.Select(View) });
+    }
+
+    public static async Task<JsonHttpResult> ResolveAsync(OperationsService operations, string id, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var resolution = request.Query["resolution"].FirstOrDefault() ?? "Resolved by hand through the operations API.";
+        return await operations.ResolveAsync(id, resolution, cancellationToken)
+            ? JsonHttpResult.Ok(new { id, status = ExceptionStatus.Resolved })
+            : JsonHttpResult.Problem(404, NotFound, "No open exception item", $"There is no open exception item '{id}'.");
+    }
+
+    public static async Task<JsonHttpResult> ReplayAsync(OperationsService operations, string id, CancellationToken cancellationToken) =>
+        await operations.ReplayAsync(id, cancellationToken) switch
+        {
+            ReplayOutcome.Replayed => new JsonHttpResult(202, new { id, replayed = 1 }),
+            ReplayOutcome.NotFound => JsonHttpResult.Problem(404, NotFound, "No exception item", $"There is no exception item '{id}'."),
+            ReplayOutcome.NotOpen => JsonHttpResult.Problem(409, NotReplayable, "Already resolved", $"Exception item '{id}' is resolved; there is nothing to replay."),
+            _ => JsonHttpResult.Problem(409, NotReplayable, "Nothing to replay",
+                $"Exception item '{id}' did not come from a queued event (for example a reconciliation drift); fix the data at its source instead."),
+        };
+
+    public static async Task<JsonHttpResult> ReplayManyAsync(OperationsService operations, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (ReadFilter(request, out var query, out _) is { } invalid)
+        {
+            return invalid;
+        }
+        return new JsonHttpResult(202, new { replayed = await operations.ReplayManyAsync(query, cancellationToken) });
+    }
+
+    public static async Task<JsonHttpResult> TraceAsync(OperationsService operations, string correlationId, CancellationToken cancellationToken)
+    {
+        var timeline = await operations.TraceAsync(correlationId, cancellationToken);
+        return timeline.Entries.Count > 0
+            ? JsonHttpResult.Ok(timeline)
+            : JsonHttpResult.Problem(404, NotFound, "No timeline", $"Nothing has been recorded under correlation id '{correlationId}'.");
+    }
+
+    public static async Task<JsonHttpResult> TraceRecordAsync(OperationsService operations, HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!RecordRef.TryParse(request.Query["record"].FirstOrDefault(), out var record))
+        {
+            return JsonHttpResult.Problem(400, InvalidQuery, "Record required", "Give the source record as ?record=system/kind/id, for example psa/time-entry/TE-00042.");
+        }
+        return JsonHttpResult.Ok(new { record = record.ToString(), timelines = await operations.TraceRecordAsync(record, cancellationToken) });
+    }
+
+    private static object View(ExceptionItem item) => new
+    {
+        item.Id,
+        item.ReasonCode,
+        item.Owner,
+        item.Title,
+        item.Message,
+        item.HowToFix,
+        item.Domain,
+        SourceRecord = item.SourceRecord.ToString(),
+        item.CorrelationId,
+        item.Status,
+        item.Occurrences,
+        item.FirstSeen,
+        item.LastSeen,
+        item.ResolvedAt,
+        item.Resolution,
+        Replayable = item.EnvelopeJson is not null,
+    };
+
+    private static JsonHttpResult? ReadFilter(HttpRequest request, out ExceptionQuery query, out TimeSpan? olderThan)
+    {
+        var q = request.Query;
+        query = new ExceptionQuery();
+        olderThan = null;
+        if (q["owner"].FirstOrDefault() is { } owner)
+        {
+            if (!Enum.TryParse<ExceptionOwner>(owner, ignoreCase: true, out var parsed))
+            {
+                return Invalid($"owner '{owner}' is not one of {string.Join(", ", Enum.GetNames<ExceptionOwner>())}.");
+            }
+            query = query with { Owner = parsed };
+        }
+        if (q["status"].FirstOrDefault() is { } status)
+        {
+            if (!Enum.TryParse<ExceptionStatus>(status, ignoreCase: true, out var parsed))
+            {
+                return Invalid($"status '{status}' is not one of {string.Join(", ", Enum.GetNames<ExceptionStatus>())}.");
+            }
+            query = query with { Status = parsed };
+        }
+        if (q["record"].FirstOrDefault() is { } recordText)
+        {
+            if (!RecordRef.TryParse(recordText, out var record))
+            {
+                return Invalid($"record '{recordText}' is not of the form system/kind/id.");
+            }
+            query = query with { SourceRecord = record };
+        }
+        if (q["olderThanHours"].FirstOrDefault() is { } hours)
+        {
+            if (!double.TryParse(hours, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h) || h < 0)
+            {
+                return Invalid($"olderThanHours '{hours}' is not a non-negative number.");
+            }
+            olderThan = TimeSpan.FromHours(h);
+        }
+        query = query with { ReasonCode = q["reason"].FirstOrDefault(), Domain = q["domain"].FirstOrDefault() };
+        return null;
+
+        static JsonHttpResult Invalid(string detail) => JsonHttpResult.Problem(400, InvalidQuery, "Invalid filter", detail);
+    }
+}
