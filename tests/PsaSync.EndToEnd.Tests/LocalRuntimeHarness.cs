@@ -82,6 +82,10 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         return _http.SendAsync(request);
     }
 
+    public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
+
+    public Task<HttpResponseMessage> PostEmptyAsync(string path) => _http.PostAsync(path, content: null);
+
     public async Task DrainAsync()
     {
         var queue = App.Services.GetRequiredService<TableMessageQueue>();

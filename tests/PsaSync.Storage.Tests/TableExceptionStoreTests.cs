@@ -153,8 +153,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         Assert.Equal([b.Id], await Ids(new ExceptionQuery(ReasonCode: ReasonCodes.ProjectNotInErp.Code, Status: ExceptionStatus.Open, Domain: Domain, Owner: ExceptionOwner.Pmo, SourceRecord: Entry)));
     }
 
-    // PRODUCT BUG: RaiseAsync gives up after MaxConcurrencyRetries (5) conflicting attempts and throws the 412,
-    // so with ten concurrent raisers some fail and their occurrences are lost.
+    // Regression: RaiseAsync once gave up after five conflicting attempts and lost occurrences.
     [Fact]
     public async Task Ten_concurrent_raises_of_the_same_item_end_as_one_item_with_ten_occurrences()
     {
@@ -168,5 +167,27 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         var item = Assert.Single(await store.ListAsync(new ExceptionQuery(), Ct));
         Assert.Equal(10, item.Occurrences);
         Assert.Equal(Enumerable.Range(1, 10), raised.Select(i => i.Occurrences).Order());
+    }
+
+    [Fact]
+    public async Task An_item_is_found_and_resolved_by_its_id_and_keeps_the_event_that_failed()
+    {
+        var store = NewStore();
+        var envelope = Core.Events.EventEnvelope.Create(new Core.Events.TimeApproved(
+            new TimeEntry("TE-1001", 1, "PRJ-1", "EMP-1", new DateOnly(2026, 10, 1), 8m, true, null)),
+            SystemNames.Psa, Entry.ToString(), "psa:time-entry:TE-1001:v1", "corr-1", Clock.UtcNow);
+        var item = await store.RaiseAsync(Failure(ReasonCodes.ProjectNotInErp) with { Envelope = envelope }, Ct);
+
+        var found = await store.GetAsync(item.Id, Ct);
+        var resolved = await store.ResolveAsync(item.Id, "project set up by hand", Ct);
+        var resolvedAgain = await store.ResolveAsync(item.Id, "twice", Ct);
+
+        Assert.Equal(envelope.ToJson(), found!.EnvelopeJson);
+        Assert.True(resolved);
+        Assert.False(resolvedAgain);
+        Assert.Null(await store.GetAsync("EX-000000000000", Ct));
+        var after = await store.GetAsync(item.Id, Ct);
+        Assert.Equal(ExceptionStatus.Resolved, after!.Status);
+        Assert.Equal("project set up by hand", after.Resolution);
     }
 }

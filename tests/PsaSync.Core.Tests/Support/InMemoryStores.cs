@@ -70,7 +70,7 @@ internal sealed class InMemoryExceptionStore(TimeProvider clock) : IExceptionSto
             ? _items[index] with { Message = exception.Message, Occurrences = _items[index].Occurrences + 1, LastSeen = now }
             : new ExceptionItem($"EX-{_items.Count + 1}", exception.Reason.Code, exception.Reason.Owner, exception.Reason.Title, exception.Message,
                 exception.Reason.HowToFix, exception.Domain, exception.SourceRecord, exception.CorrelationId, exception.IdempotencyKey,
-                ExceptionStatus.Open, 1, now, now, null, null);
+                ExceptionStatus.Open, 1, now, now, null, null) { EnvelopeJson = exception.Envelope?.ToJson() };
         if (index >= 0)
         {
             _items[index] = item;
@@ -80,6 +80,20 @@ internal sealed class InMemoryExceptionStore(TimeProvider clock) : IExceptionSto
             _items.Add(item);
         }
         return Task.FromResult(item);
+    }
+
+    public Task<ExceptionItem?> GetAsync(string id, CancellationToken cancellationToken) =>
+        Task.FromResult(_items.FirstOrDefault(i => i.Id == id));
+
+    public Task<bool> ResolveAsync(string id, string resolution, CancellationToken cancellationToken)
+    {
+        var index = _items.FindIndex(i => i.Id == id && i.Status == ExceptionStatus.Open);
+        if (index < 0)
+        {
+            return Task.FromResult(false);
+        }
+        _items[index] = _items[index] with { Status = ExceptionStatus.Resolved, ResolvedAt = clock.GetUtcNow(), Resolution = resolution };
+        return Task.FromResult(true);
     }
 
     public Task<int> ResolveForRecordAsync(string domain, RecordRef record, string resolution, CancellationToken cancellationToken)

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+using PsaSync.Core.Ports;
+using PsaSync.Core.TimeExpense;
+using PsaSync.Hosting;
+using PsaSync.Testing;
+
+namespace PsaSync.EndToEnd.Tests;
+
+/// <summary>The operations API over real HTTP: find what went wrong, replay it once it is fixed, trace a record's path.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class OperationsApiTests(AzuriteFixture azurite)
+{
+    private static readonly TimeEntry Entry = new("TE-90001", 1, "PRJ-900", "EMP-001", new DateOnly(2026, 10, 5), 7.5m, true, "Consultant");
+
+    [Fact]
+    public async Task A_rejected_entry_replayed_after_its_cause_is_fixed_posts_once_and_resolves_its_item()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([Entry], DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+
+        var item = await SingleOpenItemAsync(runtime, "reason=PROJECT_NOT_IN_ERP&owner=pmo&record=psa/time-entry/TE-90001");
+        runtime.Erp.SeedProject(new ErpProject("EP-0900", "PRJ-900", Active: true));
+
+        using var replay = await runtime.PostEmptyAsync($"api/ops/exceptions/{item}/replay");
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        await runtime.DrainAsync();
+
+        Assert.Single(runtime.Erp.TimeLines, l => l.Line.ExternalId == TimeApprovedHandler.ErpExternalId(Entry));
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+        using var again = await runtime.PostEmptyAsync($"api/ops/exceptions/{item}/replay");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_dead_lettered_entry_replayed_after_the_ERP_recovers_succeeds_once_and_resolves_its_item()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite, new Dictionary<string, string?>
+        {
+            ["PsaSync:Messaging:MaxDeliveryCount"] = "2",
+            ["PsaSync:Erp:Faults:ServerErrorRate"] = "1",
+        });
+        runtime.Erp.SeedProject(new ErpProject("EP-0900", "PRJ-900", Active: true));
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([Entry], DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+        var item = await SingleOpenItemAsync(runtime, "reason=DELIVERY_EXHAUSTED");
+        Assert.Empty(runtime.Erp.TimeLines);
+
+        // The ERP is back.
+        runtime.App.Services.GetRequiredService<IOptions<PsaSyncOptions>>().Value.Erp.Faults.ServerErrorRate = 0;
+        using var replay = await runtime.PostEmptyAsync("api/ops/exceptions/replay?reason=DELIVERY_EXHAUSTED");
+        Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
+        Assert.Equal(1, (await JsonDocument.ParseAsync(await replay.Content.ReadAsStreamAsync())).RootElement.GetProperty("replayed").GetInt32());
+        await runtime.DrainAsync();
+
+        Assert.Single(runtime.Erp.TimeLines);
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+        Assert.Equal(ExceptionStatus.Resolved, (await runtime.Exceptions.GetAsync(item, CancellationToken.None))!.Status);
+    }
+
+    [Fact]
+    public async Task The_trace_of_a_time_entry_shows_its_path_from_webhook_to_PSA_write_back_in_order()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        runtime.Erp.SeedProject(new ErpProject("EP-0900", "PRJ-900", Active: true));
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([Entry], DateTimeOffset.UtcNow), times: 2);
+        await runtime.DrainAsync();
+
+        using var response = await runtime.GetAsync("api/ops/trace?record=psa/time-entry/TE-90001");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var timeline = Assert.Single((await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync())).RootElement.GetProperty("timelines").EnumerateArray());
+        var steps = timeline.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("step").GetString()).ToList();
+        Assert.Equal(["accepted", "accepted"], steps.Take(2));
+        Assert.True(steps.IndexOf("received") < steps.IndexOf("posted") && steps.IndexOf("posted") < steps.IndexOf("written-back"), string.Join(" → ", steps));
+        Assert.Contains("duplicate-absorbed", steps);
+    }
+
+    [Fact]
+    public async Task A_bad_filter_is_refused_with_a_reason()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+
+        using var response = await runtime.GetAsync("api/ops/exceptions?owner=Nobody");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(OperationsHttp.InvalidQuery, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<string> SingleOpenItemAsync(LocalRuntimeHarness runtime, string filter)
+    {
+        using var response = await runtime.GetAsync($"api/ops/exceptions?status=open&{filter}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var item = Assert.Single((await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync())).RootElement.GetProperty("items").EnumerateArray());
+        Assert.True(item.GetProperty("replayable").GetBoolean());
+        return item.GetProperty("id").GetString()!;
+    }
+}
