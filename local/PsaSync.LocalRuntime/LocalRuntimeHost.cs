@@ -11,7 +11,9 @@ using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
 using PsaSync.Hosting;
+using PsaSync.Core.Billing;
 using PsaSync.LocalRuntime.Queue;
+using PsaSync.LocalRuntime.Workflow;
 using PsaSync.Storage;
 
 namespace PsaSync.LocalRuntime;
@@ -46,6 +48,8 @@ public static class LocalRuntimeHost
         builder.Services.AddSingleton<QueuePump>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());
         builder.Services.AddHostedService<TimerHost>();
+        builder.Services.AddSingleton<InProcessWorkflowRunner>();
+        builder.Services.AddSingleton<IBillingWorkflows, LocalBillingWorkflows>();
 
         var app = builder.Build();
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
@@ -56,6 +60,11 @@ public static class LocalRuntimeHost
                 : Results.Json(Problem.Of(404, "JOB_UNKNOWN", "Unknown job", $"There is no job named '{name}'. Jobs: {string.Join(", ", jobs.Names)}."),
                     PsaSyncJson.Options, Problem.ContentType, 404));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
+
+        // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
+        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, ct));
+        app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, ct));
+        app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, ct));
 
         // The operations API, as the invoice status app serves it in Azure.
         app.MapGet("/api/ops/exceptions", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ListExceptionsAsync(ops, request, ct));

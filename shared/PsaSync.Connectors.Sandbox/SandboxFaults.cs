@@ -32,6 +32,9 @@ public enum SandboxFault
     ConcurrencyCap,
     PeriodClosed,
     Outage,
+
+    /// <summary>A failure asked for in advance for the next calls of one operation (the sandbox ERP's FailNext).</summary>
+    Targeted,
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using PsaSync.Connectors.Sandbox;
+using PsaSync.Core.Billing;
 
 namespace PsaSync.Hosting;
 
@@ -21,6 +22,8 @@ public sealed class PsaSyncOptions
     public WebhookSettings Webhooks { get; set; } = new();
 
     public ParkingSettings Parking { get; set; } = new();
+
+    public BillingOptions Billing { get; set; } = new();
 
     /// <summary>Where sandbox systems keep their journals; none means they forget on restart.</summary>
     public string? SandboxDataDirectory { get; set; }

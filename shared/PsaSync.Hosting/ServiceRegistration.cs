@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
@@ -21,6 +22,7 @@ using PsaSync.Core.Ports;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Core.Tracing;
 using PsaSync.Core.Watermarks;
+using PsaSync.Core.Workflow;
 using PsaSync.Storage;
 
 namespace PsaSync.Hosting;
@@ -56,6 +58,8 @@ public static class ServiceRegistration
         services.AddSingleton<IWatermarkStore, TableWatermarkStore>();
         services.AddSingleton<IParkingLot, TableParkingLot>();
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
+        services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
+        services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
 
         AddConnectors(services, options);
 
@@ -72,6 +76,15 @@ public static class ServiceRegistration
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
         services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+
+        services.AddSingleton(options.Billing);
+        services.AddSingleton<BillingChecks>();
+        services.AddSingleton<BillingContext>();
+        services.AddSingleton<BillingReadinessWorkflow>();
+        foreach (var activity in typeof(BillingReadinessWorkflow).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IWorkflowActivity).IsAssignableFrom(t)))
+        {
+            services.AddSingleton(typeof(IWorkflowActivity), activity);
+        }
 
         services.AddSingleton<JobRunner>();
         services.AddSingleton<OperationsService>();

@@ -18,4 +18,6 @@ public static class TableSuffixes
     public const string Watermarks = "watermarks";
     public const string Parking = "parking";
     public const string Reconciliation = "reconciliation";
+    public const string Ledger = "ledger";
+    public const string Projects = "projects";
 }

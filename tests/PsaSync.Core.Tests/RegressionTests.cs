@@ -51,7 +51,7 @@ public class RegressionTests
     {
         var harness = new ProcessorHarness();
         var handler = new TimeApprovedHandler(
-            Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(),
+            Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), new InMemoryLedger(),
             new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock));
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 

@@ -76,7 +76,9 @@ public sealed class OperationsApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var timeline = Assert.Single((await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync())).RootElement.GetProperty("timelines").EnumerateArray());
         var steps = timeline.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("step").GetString()).ToList();
-        Assert.Equal(["accepted", "accepted"], steps.Take(2));
+        // The second delivery may be accepted while the first is already being processed.
+        Assert.Equal("accepted", steps[0]);
+        Assert.Equal(2, steps.Count(s => s == "accepted"));
         Assert.True(steps.IndexOf("received") < steps.IndexOf("posted") && steps.IndexOf("posted") < steps.IndexOf("written-back"), string.Join(" → ", steps));
         Assert.Contains("duplicate-absorbed", steps);
     }

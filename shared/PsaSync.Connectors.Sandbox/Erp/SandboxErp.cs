@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -10,8 +11,10 @@ namespace PsaSync.Connectors.Sandbox.Erp;
 
 /// <summary>
 /// A stateful ERP simulator: reference data, customers and projects keyed by external id, posted time lines,
-/// closed fiscal periods, and the failures that hurt in production (429 with Retry-After, 5xx,
-/// commit-then-timeout, a concurrency cap). ERP users can change its data behind PsaSync's back, for drift tests.
+/// invoices (draft, lines, post, cancel, credit), closed fiscal periods, and the failures that hurt in production
+/// (429 with Retry-After, 5xx, commit-then-timeout, a concurrency cap), plus targeted failures of the next calls of
+/// one operation (<see cref="FailNext"/>) for compensation tests. ERP users can change its data behind PsaSync's
+/// back, for drift tests.
 /// </summary>
 public sealed class SandboxErp : IErpConnector
 {
@@ -25,6 +28,19 @@ public sealed class SandboxErp : IErpConnector
     private const string ProjectCreatedKind = "project-created";
     private const string ProjectStatusKind = "project-status";
     private const string ProjectDeletedDirectlyKind = "project-deleted-directly";
+    private const string InvoiceDraftedKind = "invoice-drafted";
+    private const string InvoiceLinesSetKind = "invoice-lines-set";
+    private const string InvoicePostedKind = "invoice-posted";
+    private const string InvoiceCancelledKind = "invoice-cancelled";
+    private const string InvoiceCreditedKind = "invoice-credited";
+
+    /// <summary>Tax rates of the tax codes the sandbox knows, as fractions.</summary>
+    private static readonly IReadOnlyDictionary<string, decimal> TaxRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
+    {
+        ["DE-VAT-19"] = 0.19m,
+        ["GB-VAT-20"] = 0.20m,
+        ["US-EXEMPT"] = 0m,
+    }.AsReadOnly();
 
     private readonly Dictionary<string, ErpProject> _projectsByPsaId = [];
     private readonly Dictionary<string, ErpProjectDraft> _projectDrafts = [];
@@ -32,6 +48,9 @@ public sealed class SandboxErp : IErpConnector
     private readonly Dictionary<string, string> _customerNumbersByExternalId = [];
     private readonly Dictionary<string, PostedTimeLine> _timeByExternalId = [];
     private readonly HashSet<string> _closedPeriods = [];
+    private readonly Dictionary<string, StoredInvoice> _invoicesById = [];
+    private readonly Dictionary<string, string> _invoiceIdsByBatch = [];
+    private readonly Dictionary<string, Queue<ErpFailureKind>> _failNext = [];
     private readonly Dictionary<string, int> _requests = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
@@ -102,6 +121,56 @@ public sealed class SandboxErp : IErpConnector
         get { lock (_gate) { return new Dictionary<string, ErpProjectDraft>(_projectDrafts); } }
     }
 
+    /// <summary>The ERP's invoices in every status, by invoice id.</summary>
+    public IReadOnlyList<ErpInvoice> Invoices
+    {
+        get { lock (_gate) { return [.. _invoicesById.Values.Select(i => i.Invoice).OrderBy(i => i.InvoiceId, StringComparer.Ordinal)]; } }
+    }
+
+    /// <summary>What PsaSync sent to create each invoice (customer, project, period, tax code...), by invoice id.</summary>
+    public IReadOnlyDictionary<string, ErpInvoiceDraft> InvoiceDrafts
+    {
+        get { lock (_gate) { return _invoicesById.ToDictionary(i => i.Key, i => i.Value.Draft); } }
+    }
+
+    /// <summary>The reason given for each credited invoice, by invoice id.</summary>
+    public IReadOnlyDictionary<string, string> CreditReasons
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _invoicesById.Where(i => i.Value.CreditReason is not null).ToDictionary(i => i.Key, i => i.Value.CreditReason!);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the next <paramref name="times"/> calls of <paramref name="operation"/> (one of <see cref="Operations"/>) fail
+    /// with <paramref name="kind"/> before they do anything, whatever the fault options say; other operations are not
+    /// affected. Calls queue up: failing an operation again adds to what is still pending for it.
+    /// Counted as <see cref="SandboxFault.Targeted"/> in <see cref="FaultsInjected"/>.
+    /// </summary>
+    public void FailNext(string operation, ErpFailureKind kind = ErpFailureKind.Unavailable, int times = 1)
+    {
+        if (!Operations.All.Contains(operation))
+        {
+            throw new ArgumentException($"The sandbox ERP has no operation '{operation}'. Known: {string.Join(", ", Operations.All.Order(StringComparer.Ordinal))}.", nameof(operation));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(times);
+        lock (_gate)
+        {
+            if (!_failNext.TryGetValue(operation, out var pending))
+            {
+                _failNext[operation] = pending = new Queue<ErpFailureKind>();
+            }
+            for (var i = 0; i < times; i++)
+            {
+                pending.Enqueue(kind);
+            }
+        }
+    }
+
     /// <summary>Sets up a project as the ERP's own users would (in tests and demos, before project setup sync exists).</summary>
     public void SeedProject(ErpProject project) => Record(SeededProjectKind, project);
 
@@ -142,13 +211,13 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpReferenceData> GetReferenceDataAsync(CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("get-reference-data", "", isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.GetReferenceData, "", isWrite: false, cancellationToken);
         return ReferenceData;
     }
 
     public async Task<ErpCustomer?> FindCustomerByExternalIdAsync(string externalId, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("find-customer", externalId, isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.FindCustomer, externalId, isWrite: false, cancellationToken);
         lock (_gate)
         {
             return CustomerByExternalId(externalId);
@@ -157,7 +226,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpCustomer?> GetCustomerAsync(string customerNumber, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("get-customer", customerNumber, isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.GetCustomer, customerNumber, isWrite: false, cancellationToken);
         lock (_gate)
         {
             return _customersByNumber.GetValueOrDefault(customerNumber);
@@ -171,7 +240,7 @@ public sealed class SandboxErp : IErpConnector
     /// </summary>
     public async Task<IReadOnlyList<ErpCustomer>> FindSimilarCustomersAsync(string? taxId, string normalizedName, string country, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("find-similar-customers", $"{taxId}|{normalizedName}|{country}", isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.FindSimilarCustomers, $"{taxId}|{normalizedName}|{country}", isWrite: false, cancellationToken);
         var wantedTaxId = CompactTaxId(taxId);
         var wantedName = CustomerRules.NormalizeName(normalizedName);
         lock (_gate)
@@ -186,7 +255,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpCustomer> CreateCustomerAsync(ErpCustomerDraft draft, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("create-customer", draft.ExternalId, isWrite: true, cancellationToken);
+        using var call = await BeginCallAsync(Operations.CreateCustomer, draft.ExternalId, isWrite: true, cancellationToken);
         ErpCustomer created;
         lock (_gate)
         {
@@ -208,7 +277,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpCustomer> UpdateCustomerAsync(string customerNumber, ErpCustomerDraft draft, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("update-customer", customerNumber, isWrite: true, cancellationToken);
+        using var call = await BeginCallAsync(Operations.UpdateCustomer, customerNumber, isWrite: true, cancellationToken);
         ErpCustomer updated;
         lock (_gate)
         {
@@ -233,7 +302,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<IReadOnlyList<ErpCustomer>> ListCustomersAsync(CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("list-customers", "", isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.ListCustomers, "", isWrite: false, cancellationToken);
         lock (_gate)
         {
             return SortedCustomers();
@@ -242,7 +311,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpProject?> FindProjectAsync(string psaProjectId, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("find-project", psaProjectId, isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.FindProject, psaProjectId, isWrite: false, cancellationToken);
         lock (_gate)
         {
             return _projectsByPsaId.GetValueOrDefault(psaProjectId);
@@ -251,7 +320,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpProject> CreateProjectAsync(ErpProjectDraft draft, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("create-project", draft.PsaProjectId, isWrite: true, cancellationToken);
+        using var call = await BeginCallAsync(Operations.CreateProject, draft.PsaProjectId, isWrite: true, cancellationToken);
         ErpProject created;
         lock (_gate)
         {
@@ -284,7 +353,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpProject> SetProjectStatusAsync(string erpProjectCode, ProjectStatus status, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("set-project-status", erpProjectCode, isWrite: true, cancellationToken);
+        using var call = await BeginCallAsync(Operations.SetProjectStatus, erpProjectCode, isWrite: true, cancellationToken);
         ErpProject changed;
         lock (_gate)
         {
@@ -299,7 +368,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<IReadOnlyList<ErpProject>> ListProjectsAsync(CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("list-projects", "", isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.ListProjects, "", isWrite: false, cancellationToken);
         lock (_gate)
         {
             return SortedProjects();
@@ -308,7 +377,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("find-time", externalId, isWrite: false, cancellationToken);
+        using var call = await BeginCallAsync(Operations.FindTime, externalId, isWrite: false, cancellationToken);
         lock (_gate)
         {
             return _timeByExternalId.TryGetValue(externalId, out var line) ? new ErpPosting(line.ErpDocumentId, externalId) : null;
@@ -317,7 +386,7 @@ public sealed class SandboxErp : IErpConnector
 
     public async Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken)
     {
-        using var call = await BeginCallAsync("post-time", line.ExternalId, isWrite: true, cancellationToken);
+        using var call = await BeginCallAsync(Operations.PostTime, line.ExternalId, isWrite: true, cancellationToken);
         PostedTimeLine posted;
         lock (_gate)
         {
@@ -341,6 +410,192 @@ public sealed class SandboxErp : IErpConnector
         ThrowIfCommittedThenTimedOut(call, "posting");
         return new ErpPosting(posted.ErpDocumentId, line.ExternalId);
     }
+
+    /// <summary>Closed periods are global in the sandbox: the legal entity only has to exist.</summary>
+    public async Task<bool> IsFiscalPeriodOpenAsync(string legalEntity, string period, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.IsFiscalPeriodOpen, $"{legalEntity}|{period}", isWrite: false, cancellationToken);
+        if (!ReferenceData.LegalEntities.Any(e => e.Code == legalEntity))
+        {
+            throw new ErpException(ErpFailureKind.Rejected, $"Legal entity '{legalEntity}' does not exist.");
+        }
+        lock (_gate)
+        {
+            return !_closedPeriods.Contains(period);
+        }
+    }
+
+    public async Task<ErpInvoice?> FindInvoiceByBatchAsync(string billingBatchId, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.FindInvoiceByBatch, billingBatchId, isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return _invoiceIdsByBatch.TryGetValue(billingBatchId, out var id) ? _invoicesById[id].Invoice : null;
+        }
+    }
+
+    public async Task<ErpInvoice> CreateDraftInvoiceAsync(ErpInvoiceDraft draft, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.CreateDraftInvoice, draft.BillingBatchId, isWrite: true, cancellationToken);
+        ErpInvoice created;
+        lock (_gate)
+        {
+            if (string.IsNullOrWhiteSpace(draft.BillingBatchId))
+            {
+                throw new ErpException(ErpFailureKind.Rejected, "An invoice created through the API needs a billing batch id as its external id.");
+            }
+            // The batch id is the invoice's unique external id: a repeat returns the invoice it created, whatever its status now.
+            if (_invoiceIdsByBatch.TryGetValue(draft.BillingBatchId, out var existingId))
+            {
+                return _invoicesById[existingId].Invoice;
+            }
+            if (!_customersByNumber.ContainsKey(draft.CustomerNumber))
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Invoice for batch {draft.BillingBatchId} cannot be created: customer {draft.CustomerNumber} does not exist.");
+            }
+            if (ProjectByCode(draft.ErpProjectCode) is null)
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Invoice for batch {draft.BillingBatchId} cannot be created: project {draft.ErpProjectCode} does not exist.");
+            }
+            if (!TaxRates.ContainsKey(draft.TaxCode))
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Invoice for batch {draft.BillingBatchId} cannot be created: tax code '{draft.TaxCode}' does not exist. Known: {string.Join(", ", TaxRates.Keys.Order(StringComparer.Ordinal))}.");
+            }
+            if (YearOf(draft.Period) is null)
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Invoice for batch {draft.BillingBatchId} cannot be created: period '{draft.Period}' is not a yyyy-MM period.");
+            }
+            ThrowIfPeriodClosed(draft.Period);
+            created = new ErpInvoice($"INV-D-{_invoicesById.Count + 1:D5}", draft.BillingBatchId, ErpInvoiceStatus.Draft, Number: null,
+                Lines: [], Net: 0m, Tax: 0m, Gross: 0m, draft.Currency, CreditMemoId: null);
+            Record(InvoiceDraftedKind, new StoredInvoice(created, draft, CreditReason: null));
+        }
+        ThrowIfCommittedThenTimedOut(call, "draft invoice");
+        return created;
+    }
+
+    /// <summary>Replaces the draft's lines; the net is their sum. Tax is only determined when the invoice is posted.</summary>
+    public async Task<ErpInvoice> SetInvoiceLinesAsync(string invoiceId, IReadOnlyList<ErpInvoiceLine> lines, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.SetInvoiceLines, invoiceId, isWrite: true, cancellationToken);
+        ErpInvoice changed;
+        lock (_gate)
+        {
+            var stored = InvoiceById(invoiceId);
+            if (stored.Invoice.Status != ErpInvoiceStatus.Draft)
+            {
+                throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} is {stored.Invoice.Status}: only a draft's lines can be set.");
+            }
+            var net = Money(lines.Sum(l => l.Amount));
+            changed = stored.Invoice with { Lines = [.. lines], Net = net, Tax = 0m, Gross = net };
+            Record(InvoiceLinesSetKind, stored with { Invoice = changed });
+        }
+        ThrowIfCommittedThenTimedOut(call, "invoice lines");
+        return changed;
+    }
+
+    public async Task<ErpInvoice> PostInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.PostInvoice, invoiceId, isWrite: true, cancellationToken);
+        ErpInvoice posted;
+        lock (_gate)
+        {
+            var stored = InvoiceById(invoiceId);
+            switch (stored.Invoice.Status)
+            {
+                case ErpInvoiceStatus.Posted:
+                case ErpInvoiceStatus.Credited:
+                    return stored.Invoice;
+                case ErpInvoiceStatus.Cancelled:
+                    throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} was cancelled and cannot be posted.");
+            }
+            ThrowIfPeriodClosed(stored.Draft.Period);
+            if (stored.Invoice.Lines.Count == 0)
+            {
+                throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} has no lines and cannot be posted.");
+            }
+            var year = YearOf(stored.Draft.Period)!.Value;
+            var prefix = $"INV-{year}-";
+            var sequence = _invoicesById.Values.Count(i => i.Invoice.Number?.StartsWith(prefix, StringComparison.Ordinal) == true) + 1;
+            var tax = Money(stored.Invoice.Net * TaxRates[stored.Draft.TaxCode]);
+            posted = stored.Invoice with
+            {
+                Status = ErpInvoiceStatus.Posted,
+                Number = $"{prefix}{sequence:D5}",
+                Tax = tax,
+                Gross = stored.Invoice.Net + tax,
+            };
+            Record(InvoicePostedKind, stored with { Invoice = posted });
+        }
+        ThrowIfCommittedThenTimedOut(call, "invoice posting");
+        return posted;
+    }
+
+    public async Task CancelDraftInvoiceAsync(string invoiceId, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.CancelDraftInvoice, invoiceId, isWrite: true, cancellationToken);
+        lock (_gate)
+        {
+            if (!_invoicesById.TryGetValue(invoiceId, out var stored) || stored.Invoice.Status == ErpInvoiceStatus.Cancelled)
+            {
+                return;
+            }
+            if (stored.Invoice.Status != ErpInvoiceStatus.Draft)
+            {
+                throw new ErpException(ErpFailureKind.Rejected,
+                    $"Invoice {invoiceId} is {stored.Invoice.Status} as {stored.Invoice.Number}: a posted invoice cannot be cancelled; credit it instead.");
+            }
+            Record(InvoiceCancelledKind, stored with { Invoice = stored.Invoice with { Status = ErpInvoiceStatus.Cancelled } });
+        }
+        ThrowIfCommittedThenTimedOut(call, "draft cancellation");
+    }
+
+    /// <summary>Credits a posted invoice in full. The credit memo is dated now, so a closed period of the invoice does not stop it.</summary>
+    public async Task<ErpInvoice> CreditInvoiceAsync(string invoiceId, string reason, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.CreditInvoice, invoiceId, isWrite: true, cancellationToken);
+        ErpInvoice credited;
+        lock (_gate)
+        {
+            var stored = InvoiceById(invoiceId);
+            switch (stored.Invoice.Status)
+            {
+                case ErpInvoiceStatus.Credited:
+                    return stored.Invoice;
+                case ErpInvoiceStatus.Draft:
+                case ErpInvoiceStatus.Cancelled:
+                    throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} is {stored.Invoice.Status}: only a posted invoice can be credited.");
+            }
+            var memo = _invoicesById.Values.Count(i => i.Invoice.CreditMemoId is not null) + 1;
+            credited = stored.Invoice with { Status = ErpInvoiceStatus.Credited, CreditMemoId = $"CM-{memo:D5}" };
+            Record(InvoiceCreditedKind, stored with { Invoice = credited, CreditReason = reason });
+        }
+        ThrowIfCommittedThenTimedOut(call, "credit memo");
+        return credited;
+    }
+
+    private StoredInvoice InvoiceById(string invoiceId) =>
+        _invoicesById.GetValueOrDefault(invoiceId) ?? throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} does not exist.");
+
+    private void ThrowIfPeriodClosed(string period)
+    {
+        if (_closedPeriods.Contains(period))
+        {
+            _faults.Count(SandboxFault.PeriodClosed);
+            throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {period} is closed for posting.");
+        }
+    }
+
+    /// <summary>The year of a yyyy-MM period, or null when it is not one.</summary>
+    private static int? YearOf(string period) =>
+        DateOnly.TryParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month) ? month.Year : null;
+
+    /// <summary>An amount as the ERP books it: two decimals, halves away from zero (commercial rounding).</summary>
+    private static decimal Money(decimal amount) => Math.Round(amount, 2, MidpointRounding.AwayFromZero);
 
     private static ErpCustomer ToCustomer(string customerNumber, ErpCustomerDraft draft) =>
         new(customerNumber, draft.ExternalId, draft.LegalName, draft.BillingCountry, draft.Currency, draft.TaxId,
@@ -393,9 +648,20 @@ public sealed class SandboxErp : IErpConnector
     private async Task<Call> BeginCallAsync(string operation, string key, bool isWrite, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ErpFailureKind? targeted = null;
         lock (_gate)
         {
             _requests[operation] = _requests.GetValueOrDefault(operation) + 1;
+            if (_failNext.TryGetValue(operation, out var pending) && pending.TryDequeue(out var kind))
+            {
+                targeted = kind;
+            }
+        }
+        if (targeted is { } failure)
+        {
+            // Before the concurrency cap and the fault plan: a targeted failure neither takes a place nor uses up a planned attempt.
+            _faults.Count(SandboxFault.Targeted);
+            throw TargetedFailure(operation, failure);
         }
         var inFlight = Interlocked.Increment(ref _inFlight);
         try
@@ -422,6 +688,15 @@ public sealed class SandboxErp : IErpConnector
             throw;
         }
     }
+
+    private ErpException TargetedFailure(string operation, ErpFailureKind kind) => kind switch
+    {
+        ErpFailureKind.Throttled => new ErpException(kind, $"Rate limit exceeded (429) on {operation} (FailNext).", _faults.Options.RetryAfter),
+        ErpFailureKind.Unavailable => new ErpException(kind, $"The ERP answered 503 Service Unavailable on {operation} (FailNext)."),
+        ErpFailureKind.Ambiguous => new ErpException(kind, $"The ERP did not answer {operation} in time (FailNext; nothing was committed)."),
+        ErpFailureKind.PeriodClosed => new ErpException(kind, $"The fiscal period is closed for posting ({operation}, FailNext)."),
+        _ => new ErpException(kind, $"The ERP refused {operation} (FailNext)."),
+    };
 
     /// <summary>Journals and applies a change; callers that check-then-write hold the (re-entrant) lock around both.</summary>
     private void Record<T>(string kind, T record)
@@ -480,12 +755,57 @@ public sealed class SandboxErp : IErpConnector
                     var line = record.Deserialize<PostedTimeLine>(PsaSyncJson.Options)!;
                     _timeByExternalId[line.Line.ExternalId] = line;
                     break;
+                case InvoiceDraftedKind:
+                case InvoiceLinesSetKind:
+                case InvoicePostedKind:
+                case InvoiceCancelledKind:
+                case InvoiceCreditedKind:
+                    // Every invoice record is the whole invoice after the change, so applying it replaces what was there.
+                    var invoice = record.Deserialize<StoredInvoice>(PsaSyncJson.Options)!;
+                    _invoicesById[invoice.Invoice.InvoiceId] = invoice;
+                    _invoiceIdsByBatch[invoice.Invoice.BillingBatchId] = invoice.Invoice.InvoiceId;
+                    break;
             }
         }
     }
 
     /// <summary>A created project with the draft it was created from, as one journal record.</summary>
     private sealed record CreatedProject(ErpProject Project, ErpProjectDraft Draft);
+
+    /// <summary>An invoice with the draft it was created from and, once credited, the reason: one journal record.</summary>
+    private sealed record StoredInvoice(ErpInvoice Invoice, ErpInvoiceDraft Draft, string? CreditReason);
+
+    /// <summary>The names of the ERP's operations, as <see cref="Requests"/> counts them and <see cref="FailNext"/> takes them.</summary>
+    public static class Operations
+    {
+        public const string GetReferenceData = "get-reference-data";
+        public const string FindCustomer = "find-customer";
+        public const string GetCustomer = "get-customer";
+        public const string FindSimilarCustomers = "find-similar-customers";
+        public const string CreateCustomer = "create-customer";
+        public const string UpdateCustomer = "update-customer";
+        public const string ListCustomers = "list-customers";
+        public const string FindProject = "find-project";
+        public const string CreateProject = "create-project";
+        public const string SetProjectStatus = "set-project-status";
+        public const string ListProjects = "list-projects";
+        public const string FindTime = "find-time";
+        public const string PostTime = "post-time";
+        public const string IsFiscalPeriodOpen = "is-fiscal-period-open";
+        public const string FindInvoiceByBatch = "find-invoice-by-batch";
+        public const string CreateDraftInvoice = "create-draft-invoice";
+        public const string SetInvoiceLines = "set-invoice-lines";
+        public const string PostInvoice = "post-invoice";
+        public const string CancelDraftInvoice = "cancel-draft-invoice";
+        public const string CreditInvoice = "credit-invoice";
+
+        public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
+        {
+            GetReferenceData, FindCustomer, GetCustomer, FindSimilarCustomers, CreateCustomer, UpdateCustomer, ListCustomers,
+            FindProject, CreateProject, SetProjectStatus, ListProjects, FindTime, PostTime, IsFiscalPeriodOpen, FindInvoiceByBatch,
+            CreateDraftInvoice, SetInvoiceLines, PostInvoice, CancelDraftInvoice, CreditInvoice,
+        };
+    }
 
     /// <summary>One call in flight; disposing it frees its place under the concurrency cap.</summary>
     private sealed record Call(SandboxErp Owner, SandboxFault Fault) : IDisposable

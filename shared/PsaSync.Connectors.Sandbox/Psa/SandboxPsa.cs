@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using PsaSync.Core.Events;
 using PsaSync.Core.Model;
@@ -7,8 +8,9 @@ namespace PsaSync.Connectors.Sandbox.Psa;
 
 /// <summary>
 /// A stateful PSA simulator. It owns projects (PSA users add them), and records what PsaSync writes back:
-/// customers, ERP references on projects, the sync status of time entries. It can be switched into an outage,
-/// during which every call fails as a real PSA's would.
+/// customers, ERP references on projects, the sync status of time entries. It knows what its users approved (time
+/// entries, expenses) and which expenses still wait for approval, for the ledger check before billing. It can be
+/// switched into an outage, during which every call fails as a real PSA's would.
 /// </summary>
 public sealed class SandboxPsa : IPsaConnector
 {
@@ -18,10 +20,17 @@ public sealed class SandboxPsa : IPsaConnector
     private const string CustomerEditedDirectlyKind = "customer-edited-directly";
     private const string ProjectKind = "project";
     private const string ProjectErpReferenceKind = "project-erp-reference";
+    private const string ApprovedTimeKind = "approved-time";
+    private const string ApprovedExpenseKind = "approved-expense";
+    private const string ApprovalRevokedKind = "approval-revoked";
+    private const string PendingExpenseApprovalsKind = "pending-expense-approvals";
 
     private readonly Dictionary<string, TimeEntrySyncStatus> _timeStatus = [];
     private readonly Dictionary<string, PsaCustomer> _customersByKey = [];
     private readonly Dictionary<string, SandboxPsaProject> _projects = [];
+    private readonly Dictionary<string, TimeEntry> _approvedTime = [];
+    private readonly Dictionary<string, Expense> _approvedExpenses = [];
+    private readonly Dictionary<(string ProjectId, string Period), int> _pendingExpenseApprovals = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
@@ -62,6 +71,18 @@ public sealed class SandboxPsa : IPsaConnector
         get { lock (_gate) { return new Dictionary<string, SandboxPsaProject>(_projects); } }
     }
 
+    /// <summary>The approved time entries the PSA holds (the latest approved version of each), by entry id.</summary>
+    public IReadOnlyDictionary<string, TimeEntry> ApprovedTimeEntries
+    {
+        get { lock (_gate) { return new Dictionary<string, TimeEntry>(_approvedTime); } }
+    }
+
+    /// <summary>The approved expenses the PSA holds (the latest approved version of each), by expense id.</summary>
+    public IReadOnlyDictionary<string, Expense> ApprovedExpenses
+    {
+        get { lock (_gate) { return new Dictionary<string, Expense>(_approvedExpenses); } }
+    }
+
     /// <summary>Starts or ends an outage: while it lasts, every call fails with 503.</summary>
     public void SetOutage(bool down) => _outage = down;
 
@@ -83,6 +104,81 @@ public sealed class SandboxPsa : IPsaConnector
                 throw new ArgumentException($"A direct edit cannot change customer {customerKey}'s key or PSA id.", nameof(edit));
             }
             Record(CustomerEditedDirectlyKind, edited);
+        }
+    }
+
+    /// <summary>
+    /// Approves a time entry as a PSA user would. A later version of the entry replaces the earlier one; an older
+    /// version than the one held is ignored.
+    /// </summary>
+    public void RecordApprovedTime(TimeEntry entry)
+    {
+        lock (_gate)
+        {
+            if (_approvedTime.TryGetValue(entry.EntryId, out var current) && current.Version > entry.Version)
+            {
+                return;
+            }
+            Record(ApprovedTimeKind, entry);
+        }
+    }
+
+    /// <summary>
+    /// Approves an expense as a PSA user would. A later version of the expense replaces the earlier one; an older
+    /// version than the one held is ignored.
+    /// </summary>
+    public void RecordApprovedExpense(Expense expense)
+    {
+        lock (_gate)
+        {
+            if (_approvedExpenses.TryGetValue(expense.ExpenseId, out var current) && current.Version > expense.Version)
+            {
+                return;
+            }
+            Record(ApprovedExpenseKind, expense);
+        }
+    }
+
+    /// <summary>Takes back the approval of a time entry: it no longer counts as approved. Revoking an unknown entry does nothing.</summary>
+    public void RevokeApproval(string entryId)
+    {
+        lock (_gate)
+        {
+            if (_approvedTime.ContainsKey(entryId))
+            {
+                Record(ApprovalRevokedKind, entryId);
+            }
+        }
+    }
+
+    /// <summary>Sets how many expenses of the project and period (yyyy-MM) wait for approval (0 unless set).</summary>
+    public void SetPendingExpenseApprovals(string projectId, string period, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Record(PendingExpenseApprovalsKind, new PendingExpenseApprovals(projectId, period, count));
+    }
+
+    /// <summary>
+    /// Billable hours of the approved time entries dated in the period, billable amounts of the approved expenses
+    /// incurred in it (as entered, without markup, whatever their currency), and how many entries and expenses those are.
+    /// </summary>
+    public Task<PsaApprovedTotals> GetApprovedTotalsAsync(string projectId, string period, CancellationToken cancellationToken)
+    {
+        Guard("get-approved-totals", $"{projectId}|{period}", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            var time = _approvedTime.Values.Where(e => e.Billable && e.ProjectId == projectId && PeriodOf(e.WorkDate) == period).ToList();
+            var expenses = _approvedExpenses.Values.Where(e => e.Billable && e.ProjectId == projectId && PeriodOf(e.IncurredOn) == period).ToList();
+            return Task.FromResult(new PsaApprovedTotals(time.Sum(e => e.Hours), expenses.Sum(e => e.Amount), time.Count + expenses.Count));
+        }
+    }
+
+    public Task<int> CountPendingExpenseApprovalsAsync(string projectId, string period, CancellationToken cancellationToken)
+    {
+        Guard("count-pending-expense-approvals", $"{projectId}|{period}", isWrite: false, cancellationToken);
+        lock (_gate)
+        {
+            return Task.FromResult(_pendingExpenseApprovals.GetValueOrDefault((projectId, period)));
         }
     }
 
@@ -192,6 +288,21 @@ public sealed class SandboxPsa : IPsaConnector
                         ? known with { Project = project, Status = project.Status }
                         : new SandboxPsaProject(project.ProjectId, project, project.Status, ErpProjectCode: null, ErpStatus: null);
                     break;
+                case ApprovedTimeKind:
+                    var entry = record.Deserialize<TimeEntry>(PsaSyncJson.Options)!;
+                    _approvedTime[entry.EntryId] = entry;
+                    break;
+                case ApprovedExpenseKind:
+                    var expense = record.Deserialize<Expense>(PsaSyncJson.Options)!;
+                    _approvedExpenses[expense.ExpenseId] = expense;
+                    break;
+                case ApprovalRevokedKind:
+                    _approvedTime.Remove(record.GetString()!);
+                    break;
+                case PendingExpenseApprovalsKind:
+                    var pending = record.Deserialize<PendingExpenseApprovals>(PsaSyncJson.Options)!;
+                    _pendingExpenseApprovals[(pending.ProjectId, pending.Period)] = pending.Count;
+                    break;
                 case ProjectErpReferenceKind:
                     var reference = record.Deserialize<ProjectErpReference>(PsaSyncJson.Options)!;
                     _projects[reference.ProjectId] = _projects.TryGetValue(reference.ProjectId, out var current)
@@ -202,7 +313,11 @@ public sealed class SandboxPsa : IPsaConnector
         }
     }
 
+    private static string PeriodOf(DateOnly date) => date.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+
     private sealed record ProjectErpReference(string ProjectId, string ErpProjectCode, ProjectStatus ErpStatus);
+
+    private sealed record PendingExpenseApprovals(string ProjectId, string Period, int Count);
 }
 
 /// <summary>What the PSA shows on a time entry after PsaSync transferred it.</summary>

@@ -140,8 +140,61 @@ public static class ReasonCodes
         "The ERP and the PSA disagree and PsaSync could not safely heal it",
         "Compare the record in both systems (the message says how they differ) and correct the wrong side; the next reconciliation confirms.");
 
+    // Billing readiness. One per failed check, on the project; the workflow re-checks until its deadline.
+    public static readonly ReasonCode BillingCustomerNotActive = new(
+        "BILLING_CUSTOMER_NOT_ACTIVE", ExceptionOwner.FinanceOps,
+        "The project's customer is not an active ERP customer",
+        "Sync or reactivate the customer in the ERP; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingProjectNotActive = new(
+        "BILLING_PROJECT_NOT_ACTIVE", ExceptionOwner.Pmo,
+        "The project is not active in the ERP",
+        "Activate the project in the PSA (project setup syncs it), or take it off hold; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingPurchaseOrderMissing = new(
+        "BILLING_PO_MISSING", ExceptionOwner.Pmo,
+        "The customer requires a PO and the project has none",
+        "Enter the customer's PO number on the project in the PSA; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingTaxCodeInvalid = new(
+        "BILLING_TAX_CODE_INVALID", ExceptionOwner.FinanceOps,
+        "The project's tax code is not valid for the customer's country",
+        "Correct the tax code on the project in the PSA; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingCeilingExceeded = new(
+        "BILLING_CEILING_EXCEEDED", ExceptionOwner.Pmo,
+        "The invoice would take the project over its contract ceiling",
+        "Agree a change order and raise the ceiling in the PSA, or write the excess off; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingExpensesPending = new(
+        "BILLING_EXPENSES_PENDING", ExceptionOwner.Pmo,
+        "Expenses of the period still wait for approval",
+        "Approve or reject the pending expenses in the PSA; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingPeriodClosed = new(
+        "BILLING_PERIOD_CLOSED", ExceptionOwner.FinanceOps,
+        "The ERP fiscal period is closed",
+        "Reopen the period in the ERP, or bill in the next period; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingLedgerMismatch = new(
+        "BILLING_LEDGER_MISMATCH", ExceptionOwner.IntegrationSupport,
+        "PsaSync's ledger and the PSA disagree on what was approved",
+        "Find the missing or extra entries with the trace of the project's entries (often one is still in an exception), fix, then resolve.");
+
+    public static readonly ReasonCode BillingRateMissing = new(
+        "BILLING_RATE_MISSING", ExceptionOwner.Pmo,
+        "Hours were booked for a role with no bill rate on the date",
+        "Add the role's rate (effective early enough) to the project's rate card in the PSA; billing re-checks by itself.");
+
+    public static readonly ReasonCode BillingCompensated = new(
+        "BILLING_COMPENSATED", ExceptionOwner.IntegrationSupport,
+        "Invoicing failed part-way and was undone",
+        "Read what failed and what was undone in the message, fix the cause, then start billing for the project and period again.");
+
     public static IReadOnlyList<ReasonCode> All { get; } =
     [
+        BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
+        BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
         HoursOutOfRange, ProjectNotInErp, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
         CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,

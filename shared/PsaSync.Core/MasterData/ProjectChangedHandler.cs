@@ -1,4 +1,5 @@
 using System.Globalization;
+using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -26,6 +27,7 @@ public sealed class ProjectChangedHandler(
     IParkingLot parkingLot,
     ParkedEventRedriver redriver,
     IWatermarkStore appliedVersions,
+    IProjectProfiles profiles,
     HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.ProjectSetup;
@@ -83,6 +85,7 @@ public sealed class ProjectChangedHandler(
             await psa.SetProjectErpReferenceAsync(project.ProjectId, erpProject.ErpProjectCode, erpProject.Status, cancellationToken);
             await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack,
                 $"PSA project {project.ProjectId} carries ERP project {erpProject.ErpProjectCode} ({erpProject.Status}).", cancellationToken);
+            await profiles.SaveAsync(project, cancellationToken);
             await RecordAppliedVersionAsync(project, cancellationToken);
             await support.ResolveAsync(Domain, record, cancellationToken);
             return new HandlerResult.Done($"erp-project:{erpProject.ErpProjectCode}");

@@ -39,7 +39,60 @@ public interface IErpConnector
     Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken);
 
     Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken);
+
+    /// <summary>False when the fiscal period (yyyy-MM) of the legal entity is closed for posting.</summary>
+    Task<bool> IsFiscalPeriodOpenAsync(string legalEntity, string period, CancellationToken cancellationToken);
+
+    /// <summary>The invoice created for a billing batch, if any (the batch id is the invoice's external id).</summary>
+    Task<ErpInvoice?> FindInvoiceByBatchAsync(string billingBatchId, CancellationToken cancellationToken);
+
+    /// <summary>Creates a draft invoice. Creating a batch id that already has one returns it.</summary>
+    Task<ErpInvoice> CreateDraftInvoiceAsync(ErpInvoiceDraft draft, CancellationToken cancellationToken);
+
+    /// <summary>Sets the draft's lines (replacing any set before), so a repeat leaves the same lines.</summary>
+    Task<ErpInvoice> SetInvoiceLinesAsync(string invoiceId, IReadOnlyList<ErpInvoiceLine> lines, CancellationToken cancellationToken);
+
+    /// <summary>Posts the draft: it gets its number and tax. Posting a posted invoice returns it.</summary>
+    Task<ErpInvoice> PostInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a draft (compensation). Cancelling a cancelled or unknown draft is harmless.</summary>
+    Task CancelDraftInvoiceAsync(string invoiceId, CancellationToken cancellationToken);
+
+    /// <summary>Credits a posted invoice in full (compensation). A second credit for the same invoice returns the first.</summary>
+    Task<ErpInvoice> CreditInvoiceAsync(string invoiceId, string reason, CancellationToken cancellationToken);
 }
+
+public sealed record ErpInvoiceDraft(
+    string BillingBatchId,
+    string CustomerNumber,
+    string ErpProjectCode,
+    string Period,
+    string Currency,
+    string? PurchaseOrder,
+    string TaxCode,
+    string CorrelationId);
+
+public sealed record ErpInvoiceLine(string Description, decimal Quantity, decimal UnitPrice, decimal Amount);
+
+public enum ErpInvoiceStatus
+{
+    Draft,
+    Posted,
+    Cancelled,
+    Credited,
+}
+
+public sealed record ErpInvoice(
+    string InvoiceId,
+    string BillingBatchId,
+    ErpInvoiceStatus Status,
+    string? Number,
+    IReadOnlyList<ErpInvoiceLine> Lines,
+    decimal Net,
+    decimal Tax,
+    decimal Gross,
+    string Currency,
+    string? CreditMemoId);
 
 public sealed record ErpLegalEntity(string Code, string Country, IReadOnlyList<string> Currencies);
 

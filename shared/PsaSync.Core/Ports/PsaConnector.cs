@@ -18,7 +18,15 @@ public interface IPsaConnector
 
     /// <summary>Marks an approved time entry as transferred, with its ERP document id. Repeating it is harmless.</summary>
     Task MarkTimeEntrySyncedAsync(string entryId, int version, string erpDocumentId, string correlationId, CancellationToken cancellationToken);
+
+    /// <summary>What the PSA reports as approved and billable for a project and period (yyyy-MM), for the ledger check.</summary>
+    Task<PsaApprovedTotals> GetApprovedTotalsAsync(string projectId, string period, CancellationToken cancellationToken);
+
+    /// <summary>Expenses of the project and period still waiting for approval in the PSA.</summary>
+    Task<int> CountPendingExpenseApprovalsAsync(string projectId, string period, CancellationToken cancellationToken);
 }
+
+public sealed record PsaApprovedTotals(decimal BillableHours, decimal BillableExpenseAmount, int Entries);
 
 /// <summary>A customer as the PSA holds it: the legal and billing data the ERP owns, with both ids.</summary>
 public sealed record PsaCustomer(

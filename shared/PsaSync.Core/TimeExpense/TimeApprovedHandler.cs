@@ -1,3 +1,4 @@
+using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -9,7 +10,7 @@ using PsaSync.Core.Tracing;
 namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
-/// Approved time → ERP project time line → sync status back in the PSA. Safe to run any number of times for
+/// Approved time → ERP project time line (cost) → unbilled ledger (billable hours) → sync status back in the PSA. Safe to run any number of times for
 /// the same entry version: the ERP line carries an external id derived from it and is looked up before a
 /// repeated create.
 /// </summary>
@@ -17,6 +18,7 @@ public sealed class TimeApprovedHandler(
     IErpConnector erp,
     IPsaConnector psa,
     ICrossReferenceMap crossReferences,
+    IUnbilledLedger ledger,
     HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.TimeExpense;
@@ -56,6 +58,11 @@ public sealed class TimeApprovedHandler(
 
             await crossReferences.LinkAsync(EntityKinds.TimeEntry, SystemNames.Psa, entry.EntryId, SystemNames.Erp, posting.ErpDocumentId, cancellationToken);
             await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted, $"ERP time line {posting.ErpDocumentId} on project {project.ErpProjectCode}: {entry.Hours} h on {entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
+
+            if (entry.Billable && await ledger.AddAsync(LedgerEntry.ForTime(entry, envelope.CorrelationId), cancellationToken))
+            {
+                await support.TraceAsync(Domain, envelope, record, TraceSteps.Ledgered, $"{entry.Hours} billable hours added to the unbilled ledger of {entry.ProjectId} for {LedgerEntry.PeriodOf(entry.WorkDate)}.", cancellationToken);
+            }
 
             await psa.MarkTimeEntrySyncedAsync(entry.EntryId, entry.Version, posting.ErpDocumentId, envelope.CorrelationId, cancellationToken);
             await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack, $"PSA time entry {entry.EntryId} marked as transferred to the ERP.", cancellationToken);

@@ -36,4 +36,5 @@ public static class TraceSteps
     public const string Parked = "parked";
     public const string Redriven = "re-driven";
     public const string Replayed = "replayed";
+    public const string Ledgered = "ledgered";
 }

@@ -39,14 +39,17 @@ internal sealed class MasterDataHarness
     {
         Exceptions = new InMemoryExceptionStore(Clock);
         Support = new HandlerSupport(Exceptions, CorrelationLog, Clock);
+        Profiles = new InMemoryProjectProfiles();
         Redriver = new ParkedEventRedriver(ParkingLot, Publisher, CorrelationLog, Clock);
     }
+
+    public InMemoryProjectProfiles Profiles { get; }
 
     public CustomerUpsertedHandler CustomerHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
         new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Redriver, Support);
 
     public ProjectChangedHandler ProjectHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
-        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), ParkingLot, Redriver, AppliedVersions, Support);
+        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), ParkingLot, Redriver, AppliedVersions, Profiles, Support);
 
     public Task<HandlerResult> HandleCustomerAsync(EventEnvelope envelope, bool isRedelivery = false) =>
         CustomerHandler().HandleAsync(envelope, isRedelivery, CancellationToken.None);

@@ -1,3 +1,4 @@
+using PsaSync.Core.Billing;
 using System.Globalization;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
@@ -256,4 +257,54 @@ internal sealed class InMemoryDedupeLedger : IDedupeLedger
             ? new DedupeClaim(idempotencyKey, row.Status == nameof(DedupeOutcome.Completed) ? ClaimStatus.AlreadyCompleted : ClaimStatus.Claimed,
                 row.Attempts.ToString(CultureInfo.InvariantCulture), row.Attempts, row.Outcome)
             : null);
+}
+
+/// <summary>The unbilled ledger in memory, with the same state rules as the table one.</summary>
+internal sealed class InMemoryLedger : IUnbilledLedger
+{
+    private readonly Dictionary<(string Project, string Period, string Key), LedgerEntry> _entries = [];
+
+    public IReadOnlyCollection<LedgerEntry> Entries => _entries.Values;
+
+    public Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken) =>
+        Task.FromResult(_entries.TryAdd((entry.ProjectId, entry.Period, entry.EntryKey), entry));
+
+    public Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _entries.Values.Where(e => e.ProjectId == projectId && e.Period == period)]);
+
+    public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(projectId, period, e => e.State == LedgerEntryState.Unbilled || e.BillingBatchId == billingBatchId && e.State == LedgerEntryState.Reserved,
+            e => e with { State = LedgerEntryState.Reserved, BillingBatchId = billingBatchId }));
+
+    public Task<int> ReleaseAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(projectId, period, e => e.State == LedgerEntryState.Reserved && e.BillingBatchId == billingBatchId,
+            e => e with { State = LedgerEntryState.Unbilled, BillingBatchId = null }));
+
+    public Task<int> MarkBilledAsync(string projectId, string period, string billingBatchId, string invoiceId, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(projectId, period, e => e.BillingBatchId == billingBatchId && e.State != LedgerEntryState.Unbilled,
+            e => e with { State = LedgerEntryState.Billed, InvoiceId = invoiceId }));
+
+    private int Change(string projectId, string period, Func<LedgerEntry, bool> applies, Func<LedgerEntry, LedgerEntry> change)
+    {
+        var keys = _entries.Where(p => p.Key.Project == projectId && p.Key.Period == period && applies(p.Value)).Select(p => p.Key).ToList();
+        foreach (var key in keys)
+        {
+            _entries[key] = change(_entries[key]);
+        }
+        return keys.Count;
+    }
+}
+
+internal sealed class InMemoryProjectProfiles : IProjectProfiles
+{
+    public Dictionary<string, Project> Projects { get; } = [];
+
+    public Task SaveAsync(Project project, CancellationToken cancellationToken)
+    {
+        Projects[project.ProjectId] = project;
+        return Task.CompletedTask;
+    }
+
+    public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
+        Task.FromResult(Projects.GetValueOrDefault(projectId));
 }

@@ -1,0 +1,54 @@
+namespace PsaSync.Core.Billing;
+
+/// <summary>Bill one project for one period (yyyy-MM).</summary>
+public sealed record BillingRequest(string ProjectId, string Period)
+{
+    /// <summary>
+    /// Deterministic: the workflow instance id and the invoice's ERP external id. A second start for the same
+    /// project and period is the same instance, and can never make a second invoice.
+    /// </summary>
+    public string BatchId => $"billing-{ProjectId}-{Period}";
+}
+
+public sealed record CheckRequest(BillingRequest Request, string Check);
+
+/// <summary>The business-readable answer of one readiness check. A warning passes but is shown.</summary>
+public sealed record CheckResult(string Check, bool Passed, string Message, string? ReasonCode = null, bool Warning = false);
+
+public sealed record BlockingReport(BillingRequest Request, IReadOnlyList<CheckResult> Failures);
+
+public sealed record InvoiceStep(BillingRequest Request, string InvoiceId);
+
+public sealed record IssuedInvoice(BillingRequest Request, Ports.ErpInvoice Invoice);
+
+public sealed record CompensationReport(BillingRequest Request, string FailedStep, string Reason, IReadOnlyList<string> Undone);
+
+public enum BillingState
+{
+    Checking,
+    Blocked,
+    Invoicing,
+    Invoiced,
+    NothingToBill,
+    Compensated,
+}
+
+/// <summary>What the workflow shows while it runs (custom status) and returns when it ends.</summary>
+public sealed record BillingStatus(
+    BillingState State,
+    IReadOnlyList<string> Reasons,
+    string? InvoiceNumber = null,
+    decimal? Gross = null,
+    string? Currency = null);
+
+public sealed class BillingOptions
+{
+    /// <summary>How long a blocked billing waits for its problems to be fixed before it ends as blocked.</summary>
+    public TimeSpan ResolutionDeadline { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How often a blocked billing re-checks without being told (a "resolved" event re-checks at once).</summary>
+    public TimeSpan RecheckInterval { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>Share of the contract ceiling above which billing warns (it blocks above 100 %).</summary>
+    public decimal CeilingWarningShare { get; set; } = 0.9m;
+}

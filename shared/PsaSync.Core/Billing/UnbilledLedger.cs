@@ -1,0 +1,73 @@
+using PsaSync.Core.Model;
+
+namespace PsaSync.Core.Billing;
+
+public enum LedgerEntryKind
+{
+    Time,
+    Expense,
+    Milestone,
+}
+
+public enum LedgerEntryState
+{
+    Unbilled,
+
+    /// <summary>Held by one billing batch while its invoice is being made; released if that fails.</summary>
+    Reserved,
+
+    Billed,
+}
+
+/// <summary>
+/// One approved, billable thing waiting to be invoiced: hours of a role on a date, an expense, a milestone.
+/// <see cref="EntryKey"/> is unique per source record version, so a redelivery or a replay adds nothing.
+/// </summary>
+public sealed record LedgerEntry(
+    string ProjectId,
+    string Period,
+    string EntryKey,
+    LedgerEntryKind Kind,
+    string SourceId,
+    DateOnly Date,
+    string Description,
+    string? Role,
+    decimal Quantity,
+    decimal Amount,
+    string Currency,
+    LedgerEntryState State,
+    string? BillingBatchId,
+    string? InvoiceId,
+    string CorrelationId)
+{
+    public static string PeriodOf(DateOnly date) => date.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
+        entry.ProjectId, PeriodOf(entry.WorkDate), $"time:{entry.EntryId}:v{entry.Version}", LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
+        $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}", entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);
+}
+
+/// <summary>The unbilled ledger: what is approved and not yet invoiced, per project and period.</summary>
+public interface IUnbilledLedger
+{
+    /// <summary>Adds an entry; false when it was already there (a redelivery or a replay).</summary>
+    Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken);
+
+    /// <summary>Reserves every unbilled entry for the batch; returns how many the batch holds (a repeat counts them again).</summary>
+    Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken);
+
+    /// <summary>Gives the batch's reserved entries back (compensation); returns how many.</summary>
+    Task<int> ReleaseAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken);
+
+    Task<int> MarkBilledAsync(string projectId, string period, string billingBatchId, string invoiceId, CancellationToken cancellationToken);
+}
+
+/// <summary>The last project setup PsaSync applied, with the rate card and milestones billing needs.</summary>
+public interface IProjectProfiles
+{
+    Task SaveAsync(Project project, CancellationToken cancellationToken);
+
+    Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken);
+}

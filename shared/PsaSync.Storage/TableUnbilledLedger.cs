@@ -1,0 +1,115 @@
+using Azure;
+using Azure.Data.Tables;
+using PsaSync.Core.Billing;
+
+namespace PsaSync.Storage;
+
+/// <summary>
+/// The unbilled ledger on Table Storage: partition = project and period (what one invoice draws from), row =
+/// entry key. State changes of a batch are entity-group transactions of up to 100 rows, each guarded by its ETag.
+/// </summary>
+public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
+{
+    private const int TransactionLimit = 100;
+
+    public async Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(ToEntity(entry), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
+        [.. (await RowsAsync(projectId, period, cancellationToken)).Select(ToEntry)];
+
+    public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
+        TransitionAsync(projectId, period, cancellationToken,
+            e => e.State == LedgerEntryState.Unbilled || (e.State == LedgerEntryState.Reserved && e.BillingBatchId == billingBatchId),
+            e => e with { State = LedgerEntryState.Reserved, BillingBatchId = billingBatchId });
+
+    public Task<int> ReleaseAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
+        TransitionAsync(projectId, period, cancellationToken,
+            e => e.State == LedgerEntryState.Reserved && e.BillingBatchId == billingBatchId,
+            e => e with { State = LedgerEntryState.Unbilled, BillingBatchId = null });
+
+    public Task<int> MarkBilledAsync(string projectId, string period, string billingBatchId, string invoiceId, CancellationToken cancellationToken) =>
+        TransitionAsync(projectId, period, cancellationToken,
+            e => e.BillingBatchId == billingBatchId && e.State != LedgerEntryState.Unbilled,
+            e => e with { State = LedgerEntryState.Billed, InvoiceId = invoiceId });
+
+    /// <summary>Applies <paramref name="change"/> to the entries <paramref name="applies"/> selects, 100 per transaction.</summary>
+    private async Task<int> TransitionAsync(string projectId, string period, CancellationToken cancellationToken,
+        Func<LedgerEntry, bool> applies, Func<LedgerEntry, LedgerEntry> change)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var selected = (await RowsAsync(projectId, period, cancellationToken)).Where(row => applies(ToEntry(row))).ToList();
+        foreach (var chunk in selected.Chunk(TransactionLimit))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(row =>
+                new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(change(ToEntry(row))), row.ETag)), cancellationToken);
+        }
+        return selected.Count;
+    }
+
+    private async Task<List<TableEntity>> RowsAsync(string projectId, string period, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var rows = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(projectId, period)}"), cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static string PartitionOf(string projectId, string period) => TableKeys.Escape(projectId) + "|" + period;
+
+    private static TableEntity ToEntity(LedgerEntry e)
+    {
+        var entity = new TableEntity(PartitionOf(e.ProjectId, e.Period), TableKeys.Escape(e.EntryKey))
+        {
+            ["ProjectId"] = e.ProjectId,
+            ["Period"] = e.Period,
+            ["EntryKey"] = e.EntryKey,
+            ["Kind"] = e.Kind.ToString(),
+            ["SourceId"] = e.SourceId,
+            ["Date"] = e.Date.ToString("yyyy-MM-dd"),
+            ["Description"] = e.Description,
+            // Money and hours as invariant strings: Table Storage has no decimal type, and a double would round them.
+            ["Quantity"] = e.Quantity.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Amount"] = e.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Currency"] = e.Currency,
+            ["State"] = e.State.ToString(),
+            ["CorrelationId"] = e.CorrelationId,
+        };
+        // Optional columns are left out when empty (Replace then removes them).
+        if (e.Role is not null) entity["Role"] = e.Role;
+        if (e.BillingBatchId is not null) entity["BillingBatchId"] = e.BillingBatchId;
+        if (e.InvoiceId is not null) entity["InvoiceId"] = e.InvoiceId;
+        return entity;
+    }
+
+    private static LedgerEntry ToEntry(TableEntity row) => new(
+        row.GetString("ProjectId") ?? "",
+        row.GetString("Period") ?? "",
+        row.GetString("EntryKey") ?? "",
+        Enum.Parse<LedgerEntryKind>(row.GetString("Kind") ?? nameof(LedgerEntryKind.Time)),
+        row.GetString("SourceId") ?? "",
+        DateOnly.Parse(row.GetString("Date") ?? "0001-01-01", System.Globalization.CultureInfo.InvariantCulture),
+        row.GetString("Description") ?? "",
+        row.GetString("Role"),
+        decimal.Parse(row.GetString("Quantity") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        decimal.Parse(row.GetString("Amount") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        row.GetString("Currency") ?? "",
+        Enum.Parse<LedgerEntryState>(row.GetString("State") ?? nameof(LedgerEntryState.Unbilled)),
+        row.GetString("BillingBatchId"),
+        row.GetString("InvoiceId"),
+        row.GetString("CorrelationId") ?? "");
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using PsaSync.Connectors.Sandbox.Crm;
+using PsaSync.Connectors.Sandbox.Erp;
+using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Billing;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+using PsaSync.Core.Ports;
+using PsaSync.Testing;
+
+namespace PsaSync.EndToEnd.Tests;
+
+/// <summary>
+/// The billing-readiness workflow in the local runtime (the in-process runner, the same workflow code Durable
+/// runs in Azure), from approved time to a posted invoice, through a blocked check, and through compensation.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class BillingWorkflowTests(AzuriteFixture azurite)
+{
+    private const string ProjectId = "PRJ-700";
+    private const string Period = "2026-10";
+    private static readonly DateOnly Start = new(2026, 1, 1);
+
+    private static readonly TimeEntry[] Approved =
+    [
+        new("TE-7001", 1, ProjectId, "EMP-1", new DateOnly(2026, 10, 5), 8m, true, "Consultant"),
+        new("TE-7002", 1, ProjectId, "EMP-2", new DateOnly(2026, 10, 6), 6m, true, "Senior Consultant"),
+        new("TE-7003", 1, ProjectId, "EMP-1", new DateOnly(2026, 10, 7), 4m, true, "Consultant"),
+        new("TE-7004", 1, ProjectId, "EMP-1", new DateOnly(2026, 10, 8), 2m, false, "Consultant"),
+    ];
+
+    [Fact]
+    public async Task Approved_time_becomes_one_posted_invoice_with_hours_times_rates_and_a_second_start_bills_nothing_more()
+    {
+        await using var runtime = await ReadyToBillAsync();
+
+        using var started = await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var status = await WaitForCompletionAsync(runtime);
+        using var again = await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+
+        Assert.Equal(BillingState.Invoiced, status.Output!.State);
+        var invoice = Assert.Single(runtime.Erp.Invoices);
+        Assert.Equal(ErpInvoiceStatus.Posted, invoice.Status);
+        Assert.Equal(12m * 150m + 6m * 190m, invoice.Net);
+        Assert.Equal(Math.Round(invoice.Net * 0.19m, 2), invoice.Tax);
+        Assert.Equal(invoice.Net + invoice.Tax, invoice.Gross);
+        Assert.Equal(invoice.Number, status.Output.InvoiceNumber);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Single(runtime.Erp.Invoices);
+        Assert.All(await LedgerAsync(runtime), e => Assert.Equal(LedgerEntryState.Billed, e.State));
+    }
+
+    [Fact]
+    public async Task A_failing_check_blocks_with_its_own_readable_exception_and_billing_continues_once_resolved()
+    {
+        await using var runtime = await ReadyToBillAsync();
+        runtime.Psa.SetPendingExpenseApprovals(ProjectId, Period, 2);
+
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        await WaitUntilAsync(async () => (await StatusAsync(runtime)).CustomStatus?.State == BillingState.Blocked);
+        var blocking = Assert.Single(await runtime.OpenExceptionsAsync());
+        Assert.Equal(ReasonCodes.BillingExpensesPending.Code, blocking.ReasonCode);
+        Assert.Contains("2 expense(s)", blocking.Message);
+        Assert.Empty(runtime.Erp.Invoices);
+
+        runtime.Psa.SetPendingExpenseApprovals(ProjectId, Period, 0);
+        using var resolved = await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}/resolved");
+        Assert.Equal(HttpStatusCode.Accepted, resolved.StatusCode);
+        var status = await WaitForCompletionAsync(runtime);
+
+        Assert.Equal(BillingState.Invoiced, status.Output!.State);
+        Assert.Single(runtime.Erp.Invoices);
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+    }
+
+    [Theory]
+    [InlineData(SandboxErp.Operations.SetInvoiceLines)]
+    [InlineData(SandboxErp.Operations.PostInvoice)]
+    public async Task An_ERP_failure_after_the_reservation_leaves_no_draft_and_no_reserved_entry(string failingStep)
+    {
+        await using var runtime = await ReadyToBillAsync();
+        runtime.Erp.FailNext(failingStep, ErpFailureKind.Rejected, times: 10);
+
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        var status = await WaitForCompletionAsync(runtime);
+
+        Assert.Equal(BillingState.Compensated, status.Output!.State);
+        Assert.All(runtime.Erp.Invoices, i => Assert.Equal(ErpInvoiceStatus.Cancelled, i.Status));
+        Assert.All(await LedgerAsync(runtime), e => Assert.Equal(LedgerEntryState.Unbilled, e.State));
+        var compensated = Assert.Single(await runtime.OpenExceptionsAsync(), x => x.ReasonCode == ReasonCodes.BillingCompensated.Code);
+        Assert.Contains("cancelled", compensated.Message);
+        Assert.Contains("3 ledger entries released", compensated.Message);
+    }
+
+    /// <summary>A customer and a T&amp;M project synced through their webhooks, and four approved entries (one not billable).</summary>
+    private async Task<LocalRuntimeHarness> ReadyToBillAsync()
+    {
+        var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        var customer = new Customer("ACC-700", "Billable Kunde GmbH", "DE", "EUR", "DE000000700", "NET30", "PSDE", RequiresPurchaseOrder: false);
+        var project = new Project(ProjectId, 1, customer.CustomerKey, "Billable rollout", ProjectStatus.Active, "PSDE", "EUR", BillingModel.TimeAndMaterials,
+            Start, null, "MSA-700", null, "DE-VAT-19", "Advisory",
+            [new RoleRate("Consultant", 150m, Start), new RoleRate("Senior Consultant", 190m, Start)], [], null);
+        await runtime.PostAsync("crm/accounts", SandboxCrmWebhookWriter.ClosedWon(customer, 1, DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+        runtime.Psa.AddProject(project);
+        await runtime.PostAsync("psa/projects", SandboxPsaWebhookWriter.ProjectChanged(project, DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+        foreach (var entry in Approved)
+        {
+            runtime.Psa.RecordApprovedTime(entry);
+        }
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved(Approved, DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+        return runtime;
+    }
+
+    private static Task<IReadOnlyList<LedgerEntry>> LedgerAsync(LocalRuntimeHarness runtime) =>
+        runtime.App.Services.GetRequiredService<IUnbilledLedger>().ListAsync(ProjectId, Period, CancellationToken.None);
+
+    private static async Task<BillingRunStatus> StatusAsync(LocalRuntimeHarness runtime)
+    {
+        using var response = await runtime.GetAsync($"api/billing/{ProjectId}/{Period}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return (await JsonSerializer.DeserializeAsync<BillingRunStatus>(await response.Content.ReadAsStreamAsync(), Core.Events.PsaSyncJson.Options))!;
+    }
+
+    private static async Task<BillingRunStatus> WaitForCompletionAsync(LocalRuntimeHarness runtime)
+    {
+        BillingRunStatus? status = null;
+        await WaitUntilAsync(async () => (status = await StatusAsync(runtime)).RuntimeStatus != "Running");
+        return status!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the billing run did not get there in time");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PsaSync.Infra.Tests.Support;
+
+namespace PsaSync.Infra.Tests;
+
+/// <summary>
+/// Every app setting the code reads is set by the Bicep, and present in local.settings.sample.json. The list comes
+/// from the code: the %Setting% expressions and Connection names of the function classes' triggers, their webhook
+/// routes, the properties of PsaSyncOptions, and the Azure SDK types the code uses.
+/// </summary>
+public sealed class AppSettingsTests
+{
+    /// <summary>
+    /// What infra does with each PsaSyncOptions key. A new option fails <see cref="Every_PsaSync_option_has_a_decision_for_Azure"/>
+    /// until it is put in one of these lists.
+    /// </summary>
+    private static readonly IReadOnlySet<string> SetInAzure = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "PsaSync__Storage__TableServiceUri",
+        "PsaSync__Storage__TablePrefix",
+        "PsaSync__Messaging__ServiceBusNamespace",
+        "PsaSync__Messaging__MaxDeliveryCount",
+        "PsaSync__Erp__Kind",
+        "PsaSync__Psa__Kind",
+        "PsaSync__Webhooks__Secrets__*",
+        "PsaSync__Parking__MaxWait",
+    };
+
+    /// <summary>Options whose code default is right in Azure, with the reason.</summary>
+    private static readonly IReadOnlyDictionary<string, string> DefaultInAzure = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["PsaSync__Messaging__FirstRetryDelay"] = "retry delays apply only where the transport can wait (the local queue); Service Bus redelivers at once",
+        ["PsaSync__Messaging__MaxRetryDelay"] = "as FirstRetryDelay",
+        ["PsaSync__Messaging__ClaimLease"] = "the default (1 minute) matches the queues' lock duration",
+        ["PsaSync__SandboxDataDirectory"] = "the sandbox connectors keep no journal in Azure",
+    };
+
+    /// <summary>Options that only make sense off Azure, and the Azure setting that replaces them.</summary>
+    private static readonly IReadOnlyDictionary<string, string> LocalOnly = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["PsaSync__Storage__ConnectionString"] = "PsaSync__Storage__TableServiceUri",
+    };
+
+    /// <summary>Sandbox fault injection (PsaSync:Erp:Faults:*, PsaSync:Psa:Faults:*): off unless a demo turns it on.</summary>
+    private static bool IsSandboxFaultOption(string key) =>
+        key.StartsWith("PsaSync__Erp__Faults__", StringComparison.Ordinal) || key.StartsWith("PsaSync__Psa__Faults__", StringComparison.Ordinal);
+
+    public static TheoryData<string> ServiceNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var service in Infra.Services)
+        {
+            data.Add(service.Name);
+        }
+        return data;
+    }
+
+    [Fact]
+    public void Every_PsaSync_option_has_a_decision_for_Azure()
+    {
+        var options = CodeFacts.OptionSettings();
+
+        var undecided = options.Where(o => !SetInAzure.Contains(o) && !DefaultInAzure.ContainsKey(o) && !LocalOnly.ContainsKey(o) && !IsSandboxFaultOption(o)).ToList();
+        Assert.True(undecided.Count == 0, $"PsaSyncOptions has keys infra has not decided on: {string.Join(", ", undecided)}. Set them in infra/app/function-app.bicep or list them in {nameof(AppSettingsTests)}.");
+        var stale = SetInAzure.Concat(DefaultInAzure.Keys).Concat(LocalOnly.Keys).Except(options).ToList();
+        Assert.True(stale.Count == 0, $"No longer in PsaSyncOptions: {string.Join(", ", stale)}.");
+    }
+
+    [Fact]
+    public void Every_app_gets_the_PsaSync_options_set_in_Azure()
+    {
+        var common = Infra.CommonSettings;
+
+        foreach (var key in SetInAzure.Where(k => !k.EndsWith("__*", StringComparison.Ordinal)))
+        {
+            Assert.Contains(key, common);
+        }
+        Assert.Contains("source => 'PsaSync__Webhooks__Secrets__${source}'", Infra.FunctionApp, StringComparison.Ordinal);
+        foreach (var key in LocalOnly.Keys)
+        {
+            Assert.DoesNotContain(key, common);
+        }
+        Assert.Equal("'sandbox'", Infra.CommonSettingValue("PsaSync__Erp__Kind"));
+        Assert.Equal("'sandbox'", Infra.CommonSettingValue("PsaSync__Psa__Kind"));
+        Assert.Equal("storage.properties.primaryEndpoints.table", Infra.CommonSettingValue("PsaSync__Storage__TableServiceUri"));
+        Assert.Equal("serviceBusFullyQualifiedNamespace", Infra.CommonSettingValue("PsaSync__Messaging__ServiceBusNamespace"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ServiceNames))]
+    public void Every_binding_setting_and_connection_of_an_app_is_set_for_that_app(string serviceName)
+    {
+        var service = Assert.Single(Infra.Services, s => s.Name == serviceName);
+        var app = Infra.App(serviceName);
+        var bindings = CodeFacts.Bindings(service.ProjectFolder);
+        var settings = Infra.SettingsOf(app);
+
+        foreach (var setting in bindings.BindingSettings)
+        {
+            Assert.True(settings.Contains(setting.Replace(":", "__", StringComparison.Ordinal)), $"{serviceName} reads %{setting}% but infra does not set it.");
+        }
+        foreach (var connection in bindings.Connections)
+        {
+            Assert.Equal("serviceBusFullyQualifiedNamespace", Infra.CommonSettingValue($"{connection}__fullyQualifiedNamespace"));
+            Assert.Equal("'managedidentity'", Infra.CommonSettingValue($"{connection}__credential"));
+            Assert.Equal("identityClientId", Infra.CommonSettingValue($"{connection}__clientId"));
+        }
+        // An app's own settings are those its bindings read (its timer schedules), no others.
+        Assert.Empty(app.Settings.Keys.Except(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal))));
+    }
+
+    [Theory]
+    [MemberData(nameof(ServiceNames))]
+    public void An_app_gets_the_webhook_secrets_of_the_sources_it_serves_and_no_others(string serviceName)
+    {
+        var service = Assert.Single(Infra.Services, s => s.Name == serviceName);
+        var sources = CodeFacts.Bindings(service.ProjectFolder).WebhookRoutes.Select(r => r.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Equal(sources.Order(StringComparer.Ordinal), Infra.App(serviceName).WebhookSources.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Webhook_secrets_are_Key_Vault_references_resolved_with_the_app_identity()
+    {
+        Assert.Contains("source => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/webhook-secret-${source})'", Infra.FunctionApp, StringComparison.Ordinal);
+        var site = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"]);
+        Assert.Equal("identityId", site["keyVaultAccessIdentityResourceId"]?.ToString());
+        Assert.Contains("webhookSecretSettings", site["appSettingsKeyValuePairs"]?.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Host_storage_and_the_Azure_SDK_clients_use_the_app_identity()
+    {
+        Assert.Equal("'managedidentity'", Infra.CommonSettingValue("AzureWebJobsStorage__credential"));
+        Assert.Equal("identityClientId", Infra.CommonSettingValue("AzureWebJobsStorage__clientId"));
+        Assert.Equal("storage.properties.primaryEndpoints.blob", Infra.CommonSettingValue("AzureWebJobsStorage__blobServiceUri"));
+        Assert.DoesNotContain("AzureWebJobsStorage", Infra.CommonSettings);
+
+        // DefaultAzureCredential (Table Storage, the Service Bus publisher) picks the user-assigned identity by AZURE_CLIENT_ID.
+        Assert.True(CodeFacts.Uses("DefaultAzureCredential"));
+        Assert.Equal("identityClientId", Infra.CommonSettingValue("AZURE_CLIENT_ID"));
+
+        // The worker's Application Insights SDK and the host need the connection string; ingestion is by Entra ID.
+        Assert.True(CodeFacts.Uses("AddApplicationInsightsTelemetryWorkerService"));
+        Assert.Equal("applicationInsights.properties.ConnectionString", Infra.CommonSettingValue("APPLICATIONINSIGHTS_CONNECTION_STRING"));
+        Assert.Equal("'ClientId=${identityClientId};Authorization=AAD'", Infra.CommonSettingValue("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"));
+    }
+
+    [Fact]
+    public void Each_app_has_its_own_Durable_task_hub_with_the_Azure_Storage_backend()
+    {
+        using var host = JsonDocument.Parse(Repo.Read("host.json"));
+        var durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
+        Assert.False(durable.TryGetProperty("storageProvider", out _), "host.json chose another Durable backend; infra provisions the Azure Storage one.");
+
+        var hubs = Infra.Apps.Select(a => a.TaskHub).ToList();
+        Assert.Equal(hubs.Count, hubs.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.All(hubs, h => Assert.Matches("^[A-Za-z][A-Za-z0-9]{2,44}$", h));
+        Assert.Equal("taskHubName", Infra.CommonSettingValue("AzureFunctionsJobHost__extensions__durableTask__hubName"));
+        Assert.Equal("storage.properties.primaryEndpoints.queue", Infra.CommonSettingValue("AzureWebJobsStorage__queueServiceUri"));
+        Assert.Equal("storage.properties.primaryEndpoints.table", Infra.CommonSettingValue("AzureWebJobsStorage__tableServiceUri"));
+    }
+
+    [Fact]
+    public void No_app_gets_a_setting_the_Flex_Consumption_plan_refuses()
+    {
+        string[] refused = ["FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_NODE_DEFAULT_VERSION"];
+        var settings = Infra.Apps.SelectMany(Infra.SettingsOf).ToHashSet(StringComparer.Ordinal);
+
+        Assert.Empty(settings.Intersect(refused));
+    }
+
+    [Fact]
+    public void The_sample_settings_have_every_setting_the_apps_read()
+    {
+        var sample = Infra.SampleSettings();
+        var missing = new List<string>();
+        foreach (var service in Infra.Services)
+        {
+            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+            missing.AddRange(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal)).Where(s => !sample.ContainsKey(s)));
+            missing.AddRange(bindings.Connections.Select(c => $"{c}__fullyQualifiedNamespace").Where(s => !sample.ContainsKey(s)));
+            missing.AddRange(bindings.WebhookRoutes.Select(r => $"PsaSync__Webhooks__Secrets__{r.Split('/')[0]}").Where(s => !sample.ContainsKey(s)));
+        }
+        foreach (var key in SetInAzure.Where(k => !k.EndsWith("__*", StringComparison.Ordinal)))
+        {
+            // An Azure-only key may be stood in for by its local counterpart (TableServiceUri ↔ ConnectionString).
+            var local = LocalOnly.FirstOrDefault(p => p.Value == key).Key;
+            if (!sample.ContainsKey(key) && (local is null || !sample.ContainsKey(local)))
+            {
+                missing.Add(key);
+            }
+        }
+        Assert.True(sample.ContainsKey("AzureWebJobsStorage"));
+
+        Assert.True(missing.Count == 0, $"local.settings.sample.json lacks {string.Join(", ", missing.Distinct())}.");
+    }
+
+    [Fact]
+    public void The_default_timer_schedules_are_the_sample_ones()
+    {
+        var sample = Infra.SampleSettings();
+        foreach (var app in Infra.Apps)
+        {
+            foreach (var (setting, value) in app.Settings)
+            {
+                var parameter = Assert.IsType<BicepExpression>(value).Text;
+                Assert.Equal(sample[setting], Assert.IsType<string>(Bicep.ParamDefault(Infra.Main, parameter)));
+            }
+        }
+        Assert.Equal(sample["PsaSync__Parking__MaxWait"], Bicep.ParamDefault(Infra.Main, "parkingMaxWait"));
+    }
+
+    [Theory]
+    [InlineData("infra/hooks/postprovision.sh")]
+    [InlineData("infra/hooks/postprovision.ps1")]
+    public void The_local_settings_hooks_write_every_setting_the_apps_read(string hook)
+    {
+        var written = Regex.Matches(Repo.Read(hook), @"[""']([A-Za-z_][A-Za-z0-9_]*)[""']\s*[:=]").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var needed = new HashSet<string>(StringComparer.Ordinal) { "AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME" };
+        foreach (var service in Infra.Services)
+        {
+            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+            needed.UnionWith(bindings.BindingSettings);
+            needed.UnionWith(bindings.Connections.Select(c => $"{c}__fullyQualifiedNamespace"));
+            needed.UnionWith(bindings.WebhookRoutes.Select(r => $"PsaSync__Webhooks__Secrets__{r.Split('/')[0]}"));
+        }
+        needed.UnionWith(SetInAzure.Where(k => !k.EndsWith("__*", StringComparison.Ordinal)));
+
+        Assert.Empty(needed.Except(written));
+        // Locally the developer's own sign-in is used: the hooks must not pin a client id or a key.
+        Assert.DoesNotContain("AZURE_CLIENT_ID", written);
+        Assert.DoesNotContain(written, w => w.EndsWith("__clientId", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,107 @@
+using System.Xml;
+using PsaSync.Core.Messaging;
+using PsaSync.Hosting;
+using PsaSync.Infra.Tests.Support;
+
+namespace PsaSync.Infra.Tests;
+
+/// <summary>The Service Bus queues in the Bicep against the messaging contract in shared/PsaSync.Core.</summary>
+public sealed class ServiceBusTests
+{
+    private static IReadOnlyDictionary<string, object?> QueueProperties =>
+        Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["properties"]);
+
+    [Fact]
+    public void The_queues_are_QueueNames_All()
+    {
+        Assert.Equal(QueueNames.All, Bicep.AsStrings(Bicep.Var(Infra.Main, "queueNames")));
+
+        var module = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.Main, "module serviceBus 'app/servicebus.bicep'"))["params"]);
+        Assert.Equal("queueNames", module["queueNames"]?.ToString());
+        Assert.Contains("[for queueName in queueNames:", Infra.ServiceBus, StringComparison.Ordinal);
+        Assert.Equal("queueName", Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["name"]?.ToString());
+    }
+
+    [Fact]
+    public void Max_delivery_count_equals_the_delivery_policy_in_the_queues_and_the_app_setting()
+    {
+        var maxDeliveryCount = int.Parse(Bicep.Var(Infra.Main, "maxDeliveryCount")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(new DeliveryPolicy().MaxDeliveryCount, maxDeliveryCount);
+        Assert.Equal(new PsaSyncOptions().Messaging.MaxDeliveryCount, maxDeliveryCount);
+        Assert.Equal(maxDeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Infra.SampleSettings()["PsaSync__Messaging__MaxDeliveryCount"]);
+
+        // One variable feeds both the queues and PsaSync__Messaging__MaxDeliveryCount.
+        Assert.Equal("maxDeliveryCount", QueueProperties["maxDeliveryCount"]?.ToString());
+        Assert.Equal("maxDeliveryCount", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.Main, "module serviceBus 'app/servicebus.bicep'"))["params"])["maxDeliveryCount"]?.ToString());
+        var functionApps = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.Main, "module functionApps 'app/function-app.bicep'")).Single())["params"]);
+        Assert.Equal("maxDeliveryCount", functionApps["maxDeliveryCount"]?.ToString());
+        Assert.Equal("string(maxDeliveryCount)", Infra.CommonSettingValue("PsaSync__Messaging__MaxDeliveryCount"));
+    }
+
+    [Fact]
+    public void Duplicate_detection_is_on_with_a_window_Service_Bus_accepts()
+    {
+        Assert.Equal(true.ToString(), QueueProperties["requiresDuplicateDetection"]?.ToString(), ignoreCase: true);
+        Assert.Equal("duplicateDetectionWindow", QueueProperties["duplicateDetectionHistoryTimeWindow"]?.ToString());
+
+        var window = XmlConvert.ToTimeSpan(Assert.IsType<string>(Bicep.Var(Infra.Main, "duplicateDetectionWindow")));
+        Assert.InRange(window, TimeSpan.FromSeconds(20), TimeSpan.FromDays(7));
+    }
+
+    [Fact]
+    public void Messages_are_locked_for_the_claim_lease_dead_lettered_on_expiry_and_not_in_sessions()
+    {
+        Assert.Equal(new DeliveryPolicy().ClaimLease, XmlConvert.ToTimeSpan(Assert.IsType<string>(QueueProperties["lockDuration"])));
+        Assert.Equal("true", QueueProperties["deadLetteringOnMessageExpiration"]?.ToString());
+        Assert.Equal("false", QueueProperties["requiresSession"]?.ToString());
+    }
+
+    [Fact]
+    public void The_namespace_is_Standard_without_local_authentication()
+    {
+        var namespaceBody = Bicep.AsObject(Bicep.BodyAfter(Infra.ServiceBus, "resource namespace 'Microsoft.ServiceBus/namespaces@"));
+        Assert.Equal("Standard", Bicep.AsObject(namespaceBody["sku"])["name"]);
+        Assert.Equal("true", Bicep.AsObject(namespaceBody["properties"])["disableLocalAuth"]?.ToString());
+    }
+
+    [Fact]
+    public void Each_app_receives_from_the_queue_of_its_trigger_and_sends_to_the_queues_of_its_webhooks()
+    {
+        var routeQueues = CodeFacts.WebhookQueues();
+        foreach (var service in Infra.Services)
+        {
+            var app = Infra.App(service.Name);
+            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+
+            Assert.Equal(app.ReceivesFrom, Assert.Single(bindings.TriggerQueues));
+            foreach (var route in bindings.WebhookRoutes)
+            {
+                Assert.True(routeQueues.TryGetValue(route, out var queue), $"No webhook mapper serves {route}.");
+                Assert.Contains(queue, app.SendsTo);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_customer_master_app_may_re_drive_parked_project_events()
+    {
+        // Projects wait for their customer in the parking lot with queue project-setup; when the customer syncs,
+        // the customer handler (in the customer-master app) publishes them to that queue again.
+        var projectHandler = Repo.Read("shared/PsaSync.Core/MasterData/ProjectChangedHandler.cs");
+        var customerHandler = Repo.Read("shared/PsaSync.Core/MasterData/CustomerUpsertedHandler.cs");
+        Assert.Contains("new ParkedItem(parent, QueueNames.ProjectSetup", projectHandler, StringComparison.Ordinal);
+        Assert.Contains("redriver.RedriveAsync(", customerHandler, StringComparison.Ordinal);
+
+        Assert.Contains(QueueNames.ProjectSetup, Infra.App("customer-master").SendsTo);
+    }
+
+    [Fact]
+    public void Every_queue_has_one_receiving_app_and_apps_name_only_queues_that_exist()
+    {
+        var apps = Infra.Apps;
+
+        Assert.Equal(QueueNames.All.Order(StringComparer.Ordinal), apps.Select(a => a.ReceivesFrom).Order(StringComparer.Ordinal));
+        Assert.All(apps.SelectMany(a => a.SendsTo), q => Assert.Contains(q, QueueNames.All));
+    }
+}
