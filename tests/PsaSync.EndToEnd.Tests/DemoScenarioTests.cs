@@ -39,7 +39,13 @@ public sealed class DemoScenarioTests(AzuriteFixture azurite)
             [ReasonCodes.HoursOutOfRange.Code] = 1,
             [ReasonCodes.ProjectNotInErp.Code] = 1,
             [ReasonCodes.ReconciliationDrift.Code] = 2,
+            [ReasonCodes.BillingLedgerMismatch.Code] = 1,
         }, summary.OpenExceptionsByReason);
+        // The project with the 26-hour typo cannot be billed: the PSA approved hours PsaSync refused.
+        Assert.Equal(1, summary.BillingRunsBlocked);
+        Assert.Contains(summary.Billing, line => line.Contains("Blocked", StringComparison.Ordinal) && line.Contains("approved billable hours", StringComparison.Ordinal));
+        Assert.Equal(summary.Billing.Count(line => line.Contains("invoice INV-", StringComparison.Ordinal)), summary.InvoicesIssued);
+        Assert.True(summary.InvoicesIssued >= 1, "at least one project should be invoiced");
         Assert.Equal(0, summary.DeadLettered);
         Assert.True(summary.ErpFaultsInjected.Values.Sum() > 0, "the sandbox ERP should have injected faults");
         Assert.Contains(summary.Reconciliation, line => line.StartsWith("customer-reconciliation: 3 compared, 1 drift(s), 1 healed", StringComparison.Ordinal));

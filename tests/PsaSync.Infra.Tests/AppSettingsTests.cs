@@ -34,6 +34,9 @@ public sealed class AppSettingsTests
         ["PsaSync__Messaging__MaxRetryDelay"] = "as FirstRetryDelay",
         ["PsaSync__Messaging__ClaimLease"] = "the default (1 minute) matches the queues' lock duration",
         ["PsaSync__SandboxDataDirectory"] = "the sandbox connectors keep no journal in Azure",
+        ["PsaSync__Billing__ResolutionDeadline"] = "a business default (docs/configuration.md); override with an app setting where a firm needs another",
+        ["PsaSync__Billing__RecheckInterval"] = "as ResolutionDeadline",
+        ["PsaSync__Billing__CeilingWarningShare"] = "as ResolutionDeadline",
     };
 
     /// <summary>Options that only make sense off Azure, and the Azure setting that replaces them.</summary>
@@ -49,7 +52,7 @@ public sealed class AppSettingsTests
     public static TheoryData<string> ServiceNames()
     {
         var data = new TheoryData<string>();
-        foreach (var service in Infra.Services)
+        foreach (var service in Templates.Services)
         {
             data.Add(service.Name);
         }
@@ -70,31 +73,31 @@ public sealed class AppSettingsTests
     [Fact]
     public void Every_app_gets_the_PsaSync_options_set_in_Azure()
     {
-        var common = Infra.CommonSettings;
+        var common = Templates.CommonSettings;
 
         foreach (var key in SetInAzure.Where(k => !k.EndsWith("__*", StringComparison.Ordinal)))
         {
             Assert.Contains(key, common);
         }
-        Assert.Contains("source => 'PsaSync__Webhooks__Secrets__${source}'", Infra.FunctionApp, StringComparison.Ordinal);
+        Assert.Contains("source => 'PsaSync__Webhooks__Secrets__${source}'", Templates.FunctionApp, StringComparison.Ordinal);
         foreach (var key in LocalOnly.Keys)
         {
             Assert.DoesNotContain(key, common);
         }
-        Assert.Equal("'sandbox'", Infra.CommonSettingValue("PsaSync__Erp__Kind"));
-        Assert.Equal("'sandbox'", Infra.CommonSettingValue("PsaSync__Psa__Kind"));
-        Assert.Equal("storage.properties.primaryEndpoints.table", Infra.CommonSettingValue("PsaSync__Storage__TableServiceUri"));
-        Assert.Equal("serviceBusFullyQualifiedNamespace", Infra.CommonSettingValue("PsaSync__Messaging__ServiceBusNamespace"));
+        Assert.Equal("'sandbox'", Templates.CommonSettingValue("PsaSync__Erp__Kind"));
+        Assert.Equal("'sandbox'", Templates.CommonSettingValue("PsaSync__Psa__Kind"));
+        Assert.Equal("storage.properties.primaryEndpoints.table", Templates.CommonSettingValue("PsaSync__Storage__TableServiceUri"));
+        Assert.Equal("serviceBusFullyQualifiedNamespace", Templates.CommonSettingValue("PsaSync__Messaging__ServiceBusNamespace"));
     }
 
     [Theory]
     [MemberData(nameof(ServiceNames))]
     public void Every_binding_setting_and_connection_of_an_app_is_set_for_that_app(string serviceName)
     {
-        var service = Assert.Single(Infra.Services, s => s.Name == serviceName);
-        var app = Infra.App(serviceName);
+        var service = Assert.Single(Templates.Services, s => s.Name == serviceName);
+        var app = Templates.App(serviceName);
         var bindings = CodeFacts.Bindings(service.ProjectFolder);
-        var settings = Infra.SettingsOf(app);
+        var settings = Templates.SettingsOf(app);
 
         foreach (var setting in bindings.BindingSettings)
         {
@@ -102,9 +105,9 @@ public sealed class AppSettingsTests
         }
         foreach (var connection in bindings.Connections)
         {
-            Assert.Equal("serviceBusFullyQualifiedNamespace", Infra.CommonSettingValue($"{connection}__fullyQualifiedNamespace"));
-            Assert.Equal("'managedidentity'", Infra.CommonSettingValue($"{connection}__credential"));
-            Assert.Equal("identityClientId", Infra.CommonSettingValue($"{connection}__clientId"));
+            Assert.Equal("serviceBusFullyQualifiedNamespace", Templates.CommonSettingValue($"{connection}__fullyQualifiedNamespace"));
+            Assert.Equal("'managedidentity'", Templates.CommonSettingValue($"{connection}__credential"));
+            Assert.Equal("identityClientId", Templates.CommonSettingValue($"{connection}__clientId"));
         }
         // An app's own settings are those its bindings read (its timer schedules), no others.
         Assert.Empty(app.Settings.Keys.Except(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal))));
@@ -114,17 +117,17 @@ public sealed class AppSettingsTests
     [MemberData(nameof(ServiceNames))]
     public void An_app_gets_the_webhook_secrets_of_the_sources_it_serves_and_no_others(string serviceName)
     {
-        var service = Assert.Single(Infra.Services, s => s.Name == serviceName);
+        var service = Assert.Single(Templates.Services, s => s.Name == serviceName);
         var sources = CodeFacts.Bindings(service.ProjectFolder).WebhookRoutes.Select(r => r.Split('/')[0]).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Equal(sources.Order(StringComparer.Ordinal), Infra.App(serviceName).WebhookSources.Order(StringComparer.Ordinal));
+        Assert.Equal(sources.Order(StringComparer.Ordinal), Templates.App(serviceName).WebhookSources.Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void Webhook_secrets_are_Key_Vault_references_resolved_with_the_app_identity()
     {
-        Assert.Contains("source => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/webhook-secret-${source})'", Infra.FunctionApp, StringComparison.Ordinal);
-        var site = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"]);
+        Assert.Contains("source => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/webhook-secret-${source})'", Templates.FunctionApp, StringComparison.Ordinal);
+        var site = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"]);
         Assert.Equal("identityId", site["keyVaultAccessIdentityResourceId"]?.ToString());
         Assert.Contains("webhookSecretSettings", site["appSettingsKeyValuePairs"]?.ToString(), StringComparison.Ordinal);
     }
@@ -132,19 +135,19 @@ public sealed class AppSettingsTests
     [Fact]
     public void Host_storage_and_the_Azure_SDK_clients_use_the_app_identity()
     {
-        Assert.Equal("'managedidentity'", Infra.CommonSettingValue("AzureWebJobsStorage__credential"));
-        Assert.Equal("identityClientId", Infra.CommonSettingValue("AzureWebJobsStorage__clientId"));
-        Assert.Equal("storage.properties.primaryEndpoints.blob", Infra.CommonSettingValue("AzureWebJobsStorage__blobServiceUri"));
-        Assert.DoesNotContain("AzureWebJobsStorage", Infra.CommonSettings);
+        Assert.Equal("'managedidentity'", Templates.CommonSettingValue("AzureWebJobsStorage__credential"));
+        Assert.Equal("identityClientId", Templates.CommonSettingValue("AzureWebJobsStorage__clientId"));
+        Assert.Equal("storage.properties.primaryEndpoints.blob", Templates.CommonSettingValue("AzureWebJobsStorage__blobServiceUri"));
+        Assert.DoesNotContain("AzureWebJobsStorage", Templates.CommonSettings);
 
         // DefaultAzureCredential (Table Storage, the Service Bus publisher) picks the user-assigned identity by AZURE_CLIENT_ID.
         Assert.True(CodeFacts.Uses("DefaultAzureCredential"));
-        Assert.Equal("identityClientId", Infra.CommonSettingValue("AZURE_CLIENT_ID"));
+        Assert.Equal("identityClientId", Templates.CommonSettingValue("AZURE_CLIENT_ID"));
 
         // The worker's Application Insights SDK and the host need the connection string; ingestion is by Entra ID.
         Assert.True(CodeFacts.Uses("AddApplicationInsightsTelemetryWorkerService"));
-        Assert.Equal("applicationInsights.properties.ConnectionString", Infra.CommonSettingValue("APPLICATIONINSIGHTS_CONNECTION_STRING"));
-        Assert.Equal("'ClientId=${identityClientId};Authorization=AAD'", Infra.CommonSettingValue("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"));
+        Assert.Equal("applicationInsights.properties.ConnectionString", Templates.CommonSettingValue("APPLICATIONINSIGHTS_CONNECTION_STRING"));
+        Assert.Equal("'ClientId=${identityClientId};Authorization=AAD'", Templates.CommonSettingValue("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"));
     }
 
     [Fact]
@@ -154,19 +157,19 @@ public sealed class AppSettingsTests
         var durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
         Assert.False(durable.TryGetProperty("storageProvider", out _), "host.json chose another Durable backend; infra provisions the Azure Storage one.");
 
-        var hubs = Infra.Apps.Select(a => a.TaskHub).ToList();
+        var hubs = Templates.Apps.Select(a => a.TaskHub).ToList();
         Assert.Equal(hubs.Count, hubs.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.All(hubs, h => Assert.Matches("^[A-Za-z][A-Za-z0-9]{2,44}$", h));
-        Assert.Equal("taskHubName", Infra.CommonSettingValue("AzureFunctionsJobHost__extensions__durableTask__hubName"));
-        Assert.Equal("storage.properties.primaryEndpoints.queue", Infra.CommonSettingValue("AzureWebJobsStorage__queueServiceUri"));
-        Assert.Equal("storage.properties.primaryEndpoints.table", Infra.CommonSettingValue("AzureWebJobsStorage__tableServiceUri"));
+        Assert.Equal("taskHubName", Templates.CommonSettingValue("AzureFunctionsJobHost__extensions__durableTask__hubName"));
+        Assert.Equal("storage.properties.primaryEndpoints.queue", Templates.CommonSettingValue("AzureWebJobsStorage__queueServiceUri"));
+        Assert.Equal("storage.properties.primaryEndpoints.table", Templates.CommonSettingValue("AzureWebJobsStorage__tableServiceUri"));
     }
 
     [Fact]
     public void No_app_gets_a_setting_the_Flex_Consumption_plan_refuses()
     {
         string[] refused = ["FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_NODE_DEFAULT_VERSION"];
-        var settings = Infra.Apps.SelectMany(Infra.SettingsOf).ToHashSet(StringComparer.Ordinal);
+        var settings = Templates.Apps.SelectMany(Templates.SettingsOf).ToHashSet(StringComparer.Ordinal);
 
         Assert.Empty(settings.Intersect(refused));
     }
@@ -174,9 +177,9 @@ public sealed class AppSettingsTests
     [Fact]
     public void The_sample_settings_have_every_setting_the_apps_read()
     {
-        var sample = Infra.SampleSettings();
+        var sample = Templates.SampleSettings();
         var missing = new List<string>();
-        foreach (var service in Infra.Services)
+        foreach (var service in Templates.Services)
         {
             var bindings = CodeFacts.Bindings(service.ProjectFolder);
             missing.AddRange(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal)).Where(s => !sample.ContainsKey(s)));
@@ -200,16 +203,16 @@ public sealed class AppSettingsTests
     [Fact]
     public void The_default_timer_schedules_are_the_sample_ones()
     {
-        var sample = Infra.SampleSettings();
-        foreach (var app in Infra.Apps)
+        var sample = Templates.SampleSettings();
+        foreach (var app in Templates.Apps)
         {
             foreach (var (setting, value) in app.Settings)
             {
                 var parameter = Assert.IsType<BicepExpression>(value).Text;
-                Assert.Equal(sample[setting], Assert.IsType<string>(Bicep.ParamDefault(Infra.Main, parameter)));
+                Assert.Equal(sample[setting], Assert.IsType<string>(Bicep.ParamDefault(Templates.Main, parameter)));
             }
         }
-        Assert.Equal(sample["PsaSync__Parking__MaxWait"], Bicep.ParamDefault(Infra.Main, "parkingMaxWait"));
+        Assert.Equal(sample["PsaSync__Parking__MaxWait"], Bicep.ParamDefault(Templates.Main, "parkingMaxWait"));
     }
 
     [Theory]
@@ -219,7 +222,7 @@ public sealed class AppSettingsTests
     {
         var written = Regex.Matches(Repo.Read(hook), @"[""']([A-Za-z_][A-Za-z0-9_]*)[""']\s*[:=]").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var needed = new HashSet<string>(StringComparer.Ordinal) { "AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME" };
-        foreach (var service in Infra.Services)
+        foreach (var service in Templates.Services)
         {
             var bindings = CodeFacts.Bindings(service.ProjectFolder);
             needed.UnionWith(bindings.BindingSettings);

@@ -9,7 +9,7 @@ public sealed class AzdServiceTests
     [Fact]
     public void Azure_yaml_lists_four_dotnet_function_apps_whose_projects_exist()
     {
-        var services = Infra.Services;
+        var services = Templates.Services;
 
         Assert.Equal(4, services.Count);
         foreach (var service in services)
@@ -25,21 +25,21 @@ public sealed class AzdServiceTests
     public void Every_service_has_a_function_app_in_the_bicep_and_no_app_lacks_a_service()
     {
         Assert.Equal(
-            Infra.Services.Select(s => s.Name).Order(StringComparer.Ordinal),
-            Infra.Apps.Select(a => a.ServiceName).Order(StringComparer.Ordinal));
+            Templates.Services.Select(s => s.Name).Order(StringComparer.Ordinal),
+            Templates.Apps.Select(a => a.ServiceName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void Every_function_app_is_tagged_with_its_azd_service_name()
     {
         // main.bicep deploys app/function-app.bicep once per entry of apps, passing the entry's serviceName ...
-        var module = Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.Main, "module functionApps 'app/function-app.bicep'")).Single());
+        var module = Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module functionApps 'app/function-app.bicep'")).Single());
         var parameters = Bicep.AsObject(module["params"]);
         Assert.Equal("app.serviceName", parameters["serviceName"]?.ToString());
-        Assert.Matches(@"^\[for \(app, i\) in apps:", Infra.Main[Infra.Main.IndexOf("module functionApps", StringComparison.Ordinal)..].Split('=', 2)[1].Trim());
+        Assert.Matches(@"^\[for \(app, i\) in apps:", Templates.Main[Templates.Main.IndexOf("module functionApps", StringComparison.Ordinal)..].Split('=', 2)[1].Trim());
 
         // ... and the module tags the site with it, which is how `azd deploy` finds the app of a service.
-        var site = Bicep.AsObject(Bicep.BodyAfter(Infra.FunctionApp, "module site 'br/public:avm/res/web/site:"));
+        var site = Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module site 'br/public:avm/res/web/site:"));
         var siteParameters = Bicep.AsObject(site["params"]);
         Assert.Matches(@"union\(tags,\s*\{\s*'azd-service-name':\s*serviceName\s*\}\)", siteParameters["tags"]?.ToString());
         Assert.Equal("'functionapp,linux'", $"'{siteParameters["kind"]}'");
@@ -48,12 +48,12 @@ public sealed class AzdServiceTests
     [Fact]
     public void The_function_apps_run_dotnet_isolated_10_on_flex_consumption()
     {
-        var plan = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.FunctionApp, "module plan 'br/public:avm/res/web/serverfarm:"))["params"]);
+        var plan = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module plan 'br/public:avm/res/web/serverfarm:"))["params"]);
         var sku = Bicep.AsObject(plan["sku"]);
         Assert.Equal("FC1", sku["name"]);
         Assert.Equal("FlexConsumption", sku["tier"]);
 
-        var config = Bicep.AsObject(Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"])["functionAppConfig"]);
+        var config = Bicep.AsObject(Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"])["functionAppConfig"]);
         var runtime = Bicep.AsObject(config["runtime"]);
         Assert.Equal("dotnet-isolated", runtime["name"]);
         var targetFramework = Regex.Match(Repo.Read("Directory.Build.props"), @"<TargetFramework>net(\d+\.\d+)</TargetFramework>").Groups[1].Value;
@@ -65,11 +65,11 @@ public sealed class AzdServiceTests
     [Fact]
     public void The_service_name_outputs_follow_the_order_of_the_apps()
     {
-        var apps = Infra.Apps;
+        var apps = Templates.Apps;
         for (var i = 0; i < apps.Count; i++)
         {
             var output = $"SERVICE_{apps[i].ServiceName.Replace('-', '_').ToUpperInvariant()}_NAME";
-            Assert.Matches($@"(?m)^output {output} string = functionApps\[{i}\]\.outputs\.name\s*$", Infra.Main);
+            Assert.Matches($@"(?m)^output {output} string = functionApps\[{i}\]\.outputs\.name\s*$", Templates.Main);
         }
     }
 
@@ -98,7 +98,7 @@ public sealed class AzdServiceTests
     {
         var folders = Regex.Matches(Repo.Read(hook), @"functions/PsaSync\.Functions\.[A-Za-z]+").Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
 
-        Assert.Equal(Infra.Services.Select(s => s.ProjectFolder).Order(StringComparer.Ordinal), folders.Order(StringComparer.Ordinal));
+        Assert.Equal(Templates.Services.Select(s => s.ProjectFolder).Order(StringComparer.Ordinal), folders.Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -106,11 +106,11 @@ public sealed class AzdServiceTests
     {
         using var abbreviations = System.Text.Json.JsonDocument.Parse(Repo.Read("infra/abbreviations.json"));
         var defined = abbreviations.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        var used = Regex.Matches(Infra.Main, @"abbrs\.([A-Za-z]+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var used = Regex.Matches(Templates.Main, @"abbrs\.([A-Za-z]+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
 
         Assert.Empty(used.Except(defined));
         Assert.Empty(defined.Except(used));
-        Assert.Contains("var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))", Infra.Main, StringComparison.Ordinal);
-        Assert.Contains("targetScope = 'subscription'", Infra.Main, StringComparison.Ordinal);
+        Assert.Contains("var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))", Templates.Main, StringComparison.Ordinal);
+        Assert.Contains("targetScope = 'subscription'", Templates.Main, StringComparison.Ordinal);
     }
 }

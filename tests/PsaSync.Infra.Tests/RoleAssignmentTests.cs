@@ -72,13 +72,13 @@ public sealed class RoleAssignmentTests
     [Fact]
     public void Each_app_identity_is_its_own_and_gets_its_roles_before_the_app_starts()
     {
-        Assert.Contains("module identities 'br/public:avm/res/managed-identity/user-assigned-identity:", Infra.Main, StringComparison.Ordinal);
-        var access = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.Main, "module appAccess 'app/app-access.bicep'")).Single())["params"]);
+        Assert.Contains("module identities 'br/public:avm/res/managed-identity/user-assigned-identity:", Templates.Main, StringComparison.Ordinal);
+        var access = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module appAccess 'app/app-access.bicep'")).Single())["params"]);
         Assert.Equal("identities[i].outputs.principalId", access["principalId"]?.ToString());
         Assert.Equal("app.sendsTo", access["sendsTo"]?.ToString());
         Assert.Equal("app.receivesFrom", access["receivesFrom"]?.ToString());
 
-        var functionApps = Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.Main, "module functionApps 'app/function-app.bicep'")).Single());
+        var functionApps = Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module functionApps 'app/function-app.bicep'")).Single());
         Assert.Equal("identities[i].outputs.clientId", Bicep.AsObject(functionApps["params"])["identityClientId"]?.ToString());
         Assert.Equal(new[] { "appAccess[i]" }, Bicep.AsList(functionApps["dependsOn"]).Select(d => d?.ToString()));
     }

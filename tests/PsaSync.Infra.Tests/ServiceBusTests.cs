@@ -9,34 +9,34 @@ namespace PsaSync.Infra.Tests;
 public sealed class ServiceBusTests
 {
     private static IReadOnlyDictionary<string, object?> QueueProperties =>
-        Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["properties"]);
+        Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["properties"]);
 
     [Fact]
     public void The_queues_are_QueueNames_All()
     {
-        Assert.Equal(QueueNames.All, Bicep.AsStrings(Bicep.Var(Infra.Main, "queueNames")));
+        Assert.Equal(QueueNames.All, Bicep.AsStrings(Bicep.Var(Templates.Main, "queueNames")));
 
-        var module = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.Main, "module serviceBus 'app/servicebus.bicep'"))["params"]);
+        var module = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module serviceBus 'app/servicebus.bicep'"))["params"]);
         Assert.Equal("queueNames", module["queueNames"]?.ToString());
-        Assert.Contains("[for queueName in queueNames:", Infra.ServiceBus, StringComparison.Ordinal);
-        Assert.Equal("queueName", Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["name"]?.ToString());
+        Assert.Contains("[for queueName in queueNames:", Templates.ServiceBus, StringComparison.Ordinal);
+        Assert.Equal("queueName", Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["name"]?.ToString());
     }
 
     [Fact]
     public void Max_delivery_count_equals_the_delivery_policy_in_the_queues_and_the_app_setting()
     {
-        var maxDeliveryCount = int.Parse(Bicep.Var(Infra.Main, "maxDeliveryCount")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var maxDeliveryCount = int.Parse(Bicep.Var(Templates.Main, "maxDeliveryCount")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
 
         Assert.Equal(new DeliveryPolicy().MaxDeliveryCount, maxDeliveryCount);
         Assert.Equal(new PsaSyncOptions().Messaging.MaxDeliveryCount, maxDeliveryCount);
-        Assert.Equal(maxDeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Infra.SampleSettings()["PsaSync__Messaging__MaxDeliveryCount"]);
+        Assert.Equal(maxDeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Templates.SampleSettings()["PsaSync__Messaging__MaxDeliveryCount"]);
 
         // One variable feeds both the queues and PsaSync__Messaging__MaxDeliveryCount.
         Assert.Equal("maxDeliveryCount", QueueProperties["maxDeliveryCount"]?.ToString());
-        Assert.Equal("maxDeliveryCount", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Infra.Main, "module serviceBus 'app/servicebus.bicep'"))["params"])["maxDeliveryCount"]?.ToString());
-        var functionApps = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Infra.Main, "module functionApps 'app/function-app.bicep'")).Single())["params"]);
+        Assert.Equal("maxDeliveryCount", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module serviceBus 'app/servicebus.bicep'"))["params"])["maxDeliveryCount"]?.ToString());
+        var functionApps = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module functionApps 'app/function-app.bicep'")).Single())["params"]);
         Assert.Equal("maxDeliveryCount", functionApps["maxDeliveryCount"]?.ToString());
-        Assert.Equal("string(maxDeliveryCount)", Infra.CommonSettingValue("PsaSync__Messaging__MaxDeliveryCount"));
+        Assert.Equal("string(maxDeliveryCount)", Templates.CommonSettingValue("PsaSync__Messaging__MaxDeliveryCount"));
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class ServiceBusTests
         Assert.Equal(true.ToString(), QueueProperties["requiresDuplicateDetection"]?.ToString(), ignoreCase: true);
         Assert.Equal("duplicateDetectionWindow", QueueProperties["duplicateDetectionHistoryTimeWindow"]?.ToString());
 
-        var window = XmlConvert.ToTimeSpan(Assert.IsType<string>(Bicep.Var(Infra.Main, "duplicateDetectionWindow")));
+        var window = XmlConvert.ToTimeSpan(Assert.IsType<string>(Bicep.Var(Templates.Main, "duplicateDetectionWindow")));
         Assert.InRange(window, TimeSpan.FromSeconds(20), TimeSpan.FromDays(7));
     }
 
@@ -60,7 +60,7 @@ public sealed class ServiceBusTests
     [Fact]
     public void The_namespace_is_Standard_without_local_authentication()
     {
-        var namespaceBody = Bicep.AsObject(Bicep.BodyAfter(Infra.ServiceBus, "resource namespace 'Microsoft.ServiceBus/namespaces@"));
+        var namespaceBody = Bicep.AsObject(Bicep.BodyAfter(Templates.ServiceBus, "resource namespace 'Microsoft.ServiceBus/namespaces@"));
         Assert.Equal("Standard", Bicep.AsObject(namespaceBody["sku"])["name"]);
         Assert.Equal("true", Bicep.AsObject(namespaceBody["properties"])["disableLocalAuth"]?.ToString());
     }
@@ -69,9 +69,9 @@ public sealed class ServiceBusTests
     public void Each_app_receives_from_the_queue_of_its_trigger_and_sends_to_the_queues_of_its_webhooks()
     {
         var routeQueues = CodeFacts.WebhookQueues();
-        foreach (var service in Infra.Services)
+        foreach (var service in Templates.Services)
         {
-            var app = Infra.App(service.Name);
+            var app = Templates.App(service.Name);
             var bindings = CodeFacts.Bindings(service.ProjectFolder);
 
             Assert.Equal(app.ReceivesFrom, Assert.Single(bindings.TriggerQueues));
@@ -93,13 +93,27 @@ public sealed class ServiceBusTests
         Assert.Contains("new ParkedItem(parent, QueueNames.ProjectSetup", projectHandler, StringComparison.Ordinal);
         Assert.Contains("redriver.RedriveAsync(", customerHandler, StringComparison.Ordinal);
 
-        Assert.Contains(QueueNames.ProjectSetup, Infra.App("customer-master").SendsTo);
+        Assert.Contains(QueueNames.ProjectSetup, Templates.App("customer-master").SendsTo);
+    }
+
+    [Fact]
+    public void The_app_with_the_operations_API_may_replay_to_every_domain_queue()
+    {
+        // OperationsService.ReplayAsync publishes a failed event again to the queue of its domain.
+        Assert.Contains("publisher.PublishAsync(item.Domain", Repo.Read("shared/PsaSync.Core/Operations/OperationsService.cs"), StringComparison.Ordinal);
+        var hosts = Templates.Services.Where(s => Repo.Files(s.ProjectFolder, "*.cs").Any(f => File.ReadAllText(f).Contains("OperationsService", StringComparison.Ordinal))).ToList();
+
+        Assert.NotEmpty(hosts);
+        foreach (var host in hosts)
+        {
+            Assert.Equal(QueueNames.All.Order(StringComparer.Ordinal), Templates.App(host.Name).SendsTo.Order(StringComparer.Ordinal));
+        }
     }
 
     [Fact]
     public void Every_queue_has_one_receiving_app_and_apps_name_only_queues_that_exist()
     {
-        var apps = Infra.Apps;
+        var apps = Templates.Apps;
 
         Assert.Equal(QueueNames.All.Order(StringComparer.Ordinal), apps.Select(a => a.ReceivesFrom).Order(StringComparer.Ordinal));
         Assert.All(apps.SelectMany(a => a.SendsTo), q => Assert.Contains(q, QueueNames.All));

@@ -7,6 +7,9 @@ using PsaSync.Connectors.Sandbox;
 using PsaSync.Connectors.Sandbox.Crm;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using System.Net.Http.Json;
+using PsaSync.Core.Billing;
+using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
@@ -49,6 +52,9 @@ public sealed record DemoSummary(
     IReadOnlyDictionary<string, int> OpenExceptionsByReason,
     int DeadLettered,
     IReadOnlyDictionary<SandboxFault, int> ErpFaultsInjected,
+    IReadOnlyList<string> Billing,
+    int InvoicesIssued,
+    int BillingRunsBlocked,
     IReadOnlyList<string> Reconciliation,
     int Lost,
     TimeSpan Elapsed);
@@ -98,6 +104,10 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         var entriesSent = 0;
         foreach (var timesheet in scenario.Timesheets)
         {
+            foreach (var entry in timesheet)
+            {
+                _psa.RecordApprovedTime(entry);
+            }
             entriesSent += timesheet.Count * await SendAsync(http, secrets, "psa/time", SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow), cancellationToken);
         }
         await DrainAsync(cancellationToken);
@@ -108,7 +118,14 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         var customersInErp = _erp.Customers.Count;
         var projectsInErp = _erp.Projects.Count;
 
-        output.WriteLine("5. Someone edits the ERP by hand (renames a customer, deletes a project); reconciliation runs ...");
+        output.WriteLine($"5. Month-end: billing readiness runs for {string.Join(", ", scenario.BillableProjects)} ({Period(scenario)}) ...");
+        var billing = new List<BillingRunStatus>();
+        foreach (var project in scenario.BillableProjects)
+        {
+            billing.Add(await BillAsync(http, project, Period(scenario), cancellationToken));
+        }
+
+        output.WriteLine("6. Someone edits the ERP by hand (renames a customer, deletes a project); reconciliation runs ...");
         var fabrikam = _erp.Customers.Single(c => c.ExternalId == "ACC-002");
         _erp.EditCustomerDirectly(fabrikam.CustomerNumber, c => c with { LegalName = c.LegalName + " (renamed in the ERP)" });
         _erp.DeleteProjectDirectly(_erp.Projects.Single(p => p.PsaProjectId == scenario.BillableProjects[1]).ErpProjectCode);
@@ -129,7 +146,46 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
             _calls, _duplicates, customersInErp, _psa.Customers.Count, projectsInErp, waited,
             entriesSent, scenario.Entries.Count(), lines.Count, _psa.TimeEntryStatus.Count,
             open.GroupBy(x => x.ReasonCode).ToDictionary(g => g.Key, g => g.Count()),
-            deadLettered, _erp.FaultsInjected, reconciliation, lost, stopwatch.Elapsed);
+            deadLettered, _erp.FaultsInjected,
+            [.. billing.Select(Describe)],
+            billing.Count(b => b.CustomStatus?.State == BillingState.Invoiced),
+            billing.Count(b => b.CustomStatus?.State == BillingState.Blocked),
+            reconciliation, lost, stopwatch.Elapsed);
+    }
+
+    private static string Period(DemoScenario scenario) => LedgerEntry.PeriodOf(scenario.Entries.First().WorkDate);
+
+    /// <summary>Starts billing for one project and waits until it is invoiced, blocked or otherwise settled.</summary>
+    private async Task<BillingRunStatus> BillAsync(HttpClient http, string projectId, string period, CancellationToken cancellationToken)
+    {
+        using var started = await http.PostAsync($"api/billing/{projectId}/{period}", content: null, cancellationToken);
+        var deadline = DateTimeOffset.UtcNow + options.DrainTimeout;
+        while (true)
+        {
+            var status = await http.GetFromJsonAsync<BillingRunStatus>($"api/billing/{projectId}/{period}", PsaSyncJson.Options, cancellationToken)
+                ?? throw new InvalidOperationException($"No billing status for {projectId}.");
+            if (status.CustomStatus?.State is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated
+                || status.Output is not null)
+            {
+                return status;
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Billing of {projectId} did not settle within {options.DrainTimeout}.");
+            }
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static string Describe(BillingRunStatus run)
+    {
+        var status = run.Output ?? run.CustomStatus;
+        return status?.State switch
+        {
+            BillingState.Invoiced => $"{run.InstanceId}: invoice {status.InvoiceNumber}, {status.Gross:0.00} {status.Currency} gross",
+            { } state => $"{run.InstanceId}: {state}{(status.Reasons.Count > 0 ? " – " + string.Join("; ", status.Reasons) : "")}",
+            _ => $"{run.InstanceId}: {run.RuntimeStatus}",
+        };
     }
 
     /// <summary>Records that were sent but neither reached their target nor became an exception item.</summary>
@@ -223,6 +279,11 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         output.WriteLine($"Entries marked synced in PSA    {s.EntriesMarkedSyncedInPsa,7}");
         output.WriteLine($"ERP faults met and recovered    {s.ErpFaultsInjected.Values.Sum(),7}   ({string.Join(", ", s.ErpFaultsInjected.Select(f => $"{f.Key} {f.Value}"))})");
         output.WriteLine($"Dead-lettered messages          {s.DeadLettered,7}");
+        output.WriteLine($"Invoices issued                 {s.InvoicesIssued,7}   ({s.BillingRunsBlocked} billing run(s) blocked, see below)");
+        foreach (var line in s.Billing)
+        {
+            output.WriteLine($"  {line}");
+        }
         foreach (var line in s.Reconciliation)
         {
             output.WriteLine($"Reconciliation  {line}");

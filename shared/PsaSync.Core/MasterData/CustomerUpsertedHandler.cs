@@ -6,6 +6,7 @@ using PsaSync.Core.Model;
 using PsaSync.Core.Parking;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Tracing;
+using PsaSync.Core.Watermarks;
 
 namespace PsaSync.Core.MasterData;
 
@@ -22,6 +23,7 @@ public sealed class CustomerUpsertedHandler(
     ICrossReferenceMap crossReferences,
     ReferenceDataCache referenceData,
     ParkedEventRedriver redriver,
+    IWatermarkStore identities,
     HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.CustomerMaster;
@@ -79,6 +81,32 @@ public sealed class CustomerUpsertedHandler(
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Claims the customer's tax id and normalised name (insert-if-absent), so that two CRM accounts for one
+    /// company arriving at the same moment cannot both pass the ERP's duplicate search. Returns who holds a
+    /// claim already, or null when this account holds them all (a redelivery finds its own claims).
+    /// </summary>
+    private async Task<(string Key, string Why)?> ClaimIdentityAsync(Customer customer, string? taxId, CancellationToken cancellationToken)
+    {
+        var claims = new List<(string Name, string Why)>
+        {
+            ($"customer-identity:name:{customer.BillingCountry}:{CustomerRules.NormalizeName(customer.LegalName)}", $"the same name and country ({customer.BillingCountry})"),
+        };
+        if (taxId is not null)
+        {
+            claims.Insert(0, ($"customer-identity:tax:{taxId}", $"the same tax id {customer.TaxId}"));
+        }
+        foreach (var (name, why) in claims)
+        {
+            if (!await identities.TryAdvanceAsync(name, customer.CustomerKey, null, cancellationToken)
+                && (await identities.GetAsync(name, cancellationToken))?.Value is { } holder && holder != customer.CustomerKey)
+            {
+                return (holder, why);
+            }
+        }
+        return null;
+    }
+
     private async Task<(ErpCustomer? Customer, HandlerResult? Rejection)> CreateFromCrmAsync(Customer customer, EventEnvelope envelope, RecordRef record, CancellationToken cancellationToken)
     {
         var problems = CustomerRules.Check(customer, await referenceData.GetAsync(cancellationToken));
@@ -96,6 +124,12 @@ public sealed class CustomerUpsertedHandler(
         }
 
         var taxId = customer.TaxId is null ? null : CustomerRules.CompactTaxId(customer.TaxId);
+        if (await ClaimIdentityAsync(customer, taxId, cancellationToken) is { } claimedBy)
+        {
+            return (null, await support.RejectAsync(Domain, envelope, record, ReasonCodes.CustomerLikelyDuplicate,
+                $"CRM account {customer.CustomerKey} '{customer.LegalName}' has {claimedBy.Why} as CRM account {claimedBy.Key}, which PsaSync is already syncing. No second customer was created.",
+                cancellationToken));
+        }
         var similar = (await erp.FindSimilarCustomersAsync(taxId, CustomerRules.NormalizeName(customer.LegalName), customer.BillingCountry, cancellationToken))
             .Where(c => c.ExternalId != customer.CustomerKey)
             .ToList();

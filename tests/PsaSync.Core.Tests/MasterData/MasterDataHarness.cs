@@ -46,7 +46,7 @@ internal sealed class MasterDataHarness
     public InMemoryProjectProfiles Profiles { get; }
 
     public CustomerUpsertedHandler CustomerHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
-        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Redriver, Support);
+        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Redriver, AppliedVersions, Support);
 
     public ProjectChangedHandler ProjectHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
         new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), ParkingLot, Redriver, AppliedVersions, Profiles, Support);

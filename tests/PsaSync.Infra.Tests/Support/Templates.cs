@@ -11,8 +11,8 @@ internal sealed record InfraApp(
     string TaskHub,
     IReadOnlyDictionary<string, object?> Settings);
 
-/// <summary>The infrastructure files, read once.</summary>
-internal static class Infra
+/// <summary>The infrastructure files.</summary>
+internal static class Templates
 {
     public const string MainPath = "infra/main.bicep";
     public const string FunctionAppPath = "infra/app/function-app.bicep";
@@ -32,11 +32,17 @@ internal static class Infra
     public static IReadOnlyList<InfraApp> Apps =>
         [.. Bicep.AsList(Bicep.Var(Main, "apps")).Select(Bicep.AsObject).Select(a => new InfraApp(
             Assert.IsType<string>(a["serviceName"]),
-            Bicep.AsStrings(a["sendsTo"]),
+            Strings(a["sendsTo"]),
             Assert.IsType<string>(a["receivesFrom"]),
-            Bicep.AsStrings(a["webhookSources"]),
+            Strings(a["webhookSources"]),
             Assert.IsType<string>(a["taskHub"]),
             Bicep.AsObject(a["settings"])))];
+
+    /// <summary>A string array written out, or the name of a variable of main.bicep that holds one (sendsTo: queueNames).</summary>
+    private static IReadOnlyList<string> Strings(object? value) =>
+        value is BicepExpression { Text: var name } && System.Text.RegularExpressions.Regex.IsMatch(name, @"^[A-Za-z_]\w*$")
+            ? Bicep.AsStrings(Bicep.Var(Main, name))
+            : Bicep.AsStrings(value);
 
     public static InfraApp App(string serviceName) => Assert.Single(Apps, a => a.ServiceName == serviceName);
 

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using NSubstitute;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
+using PsaSync.Core.Parking;
+using PsaSync.Core.Reconciliation;
+using PsaSync.Core.Scheduling;
+using PsaSync.Infra.Tests.Support;
+
+namespace PsaSync.Infra.Tests;
+
+/// <summary>
+/// The workbook and the alert rules use only what the code emits: the message templates of its log calls, their
+/// placeholders and logging scopes, and the summaries its scheduled jobs write.
+/// </summary>
+public sealed class MonitoringTests
+{
+    private const string WorkbookPath = "infra/workbook/psasync-operations.json";
+
+    [Fact]
+    public void The_workbook_is_an_Application_Insights_workbook_that_parses()
+    {
+        var text = Repo.Read(WorkbookPath);
+        using var workbook = JsonDocument.Parse(text);
+        var root = workbook.RootElement;
+
+        Assert.Equal("Notebook/1.0", root.GetProperty("version").GetString());
+        var items = root.GetProperty("items").EnumerateArray().ToList();
+        var names = items.Select(i => i.GetProperty("name").GetString()).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        var queries = items.Where(i => i.GetProperty("type").GetInt32() == 3).Select(i => i.GetProperty("content")).ToList();
+        Assert.True(queries.Count >= 5);
+        Assert.All(queries, q => Assert.Equal("microsoft.insights/components", q.GetProperty("resourceType").GetString()));
+        Assert.All(queries, q => Assert.Equal("TimeRange", q.GetProperty("timeContextFromParameter").GetString()));
+
+        // The Bicep puts the Application Insights resource id in place of the placeholder; loadTextContent reads at most 131,072 characters.
+        Assert.Equal(new[] { "__APPLICATION_INSIGHTS_ID__" }, root.GetProperty("fallbackResourceIds").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("replace(loadTextContent('../workbook/psasync-operations.json'), '__APPLICATION_INSIGHTS_ID__', applicationInsights.id)", Templates.Operations, StringComparison.Ordinal);
+        Assert.True(text.Length < 131_072);
+    }
+
+    [Fact]
+    public void Every_message_template_a_query_selects_is_logged_by_the_code()
+    {
+        var logged = CodeFacts.LogTemplates();
+
+        var unknown = Kql.ShippedQueries().SelectMany(q => Kql.MessageTemplates(q.Text).Where(t => !logged.Contains(t)).Select(t => $"{q}: \"{t}\"")).ToList();
+
+        Assert.True(unknown.Count == 0, "Templates no log call writes:\n" + string.Join("\n", unknown));
+        Assert.All(Kql.ShippedQueries().Where(q => q.Text.Contains("customDimensions", StringComparison.Ordinal)), q => Assert.NotEmpty(Kql.MessageTemplates(q.Text)));
+    }
+
+    [Fact]
+    public void Every_property_a_query_reads_is_a_placeholder_of_its_templates_or_a_logging_scope()
+    {
+        var scopes = CodeFacts.ScopeKeys();
+        Assert.Contains("Domain", scopes);
+        var problems = new List<string>();
+        foreach (var query in Kql.ShippedQueries())
+        {
+            var allowed = new HashSet<string>(Kql.TemplateKeys, StringComparer.Ordinal);
+            allowed.UnionWith(scopes);
+            allowed.UnionWith(Kql.MessageTemplates(query.Text).SelectMany(CodeFacts.Placeholders));
+            problems.AddRange(Kql.Dimensions(query.Text).Where(d => !allowed.Contains(d)).Select(d => $"{query}: {d}"));
+        }
+
+        Assert.True(problems.Count == 0, "Properties no template or scope of the queried lines has:\n" + string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void Every_reason_code_and_event_name_a_query_names_exists_in_the_code()
+    {
+        var missing = Kql.ShippedQueries()
+            .SelectMany(q => Kql.Codes(q.Text).Concat(Kql.ComparedNames(q.Text)).Where(n => !CodeFacts.HasStringLiteral(n)).Select(n => $"{q}: {n}"))
+            .ToList();
+
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+    }
+
+    [Fact]
+    public void No_query_reads_custom_events_or_metrics_while_the_code_emits_none()
+    {
+        var emits = new[] { "TrackEvent", "TrackMetric", "GetMetric", "CreateCounter", "CreateHistogram" }.Any(CodeFacts.Uses);
+
+        foreach (var query in Kql.ShippedQueries())
+        {
+            if (Kql.Reads(query.Text, "customEvents") || Kql.Reads(query.Text, "customMetrics"))
+            {
+                Assert.True(emits, $"{query} reads custom events or metrics, which the code does not emit.");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Every_number_a_query_extracts_is_in_a_summary_the_jobs_write()
+    {
+        var summaries = await JobSummariesAsync();
+
+        foreach (var query in Kql.ShippedQueries())
+        {
+            foreach (var pattern in Kql.ExtractPatterns(query.Text))
+            {
+                Assert.True(summaries.Any(s => Regex.IsMatch(s, pattern)), $"{query}: extract(@\"{pattern}\") matches no job summary: {string.Join(" | ", summaries)}");
+            }
+        }
+    }
+
+    [Fact]
+    public void The_drift_alert_counts_the_drifts_left_for_a_person()
+    {
+        var query = Repo.Read("infra/alerts/reconciliation-drift.kql");
+        var pattern = Assert.Single(Kql.ExtractPatterns(query));
+        Assert.Equal(new[] { "Job {Job} finished: {Summary}" }, Kql.MessageTemplates(query));
+
+        Assert.Equal("2", Regex.Match(Report(healed: 1, leftForAPerson: 2).Summary, pattern).Groups[1].Value);
+        Assert.Equal("0", Regex.Match(Report(healed: 3, leftForAPerson: 0).Summary, pattern).Groups[1].Value);
+        Assert.Contains("| where LeftForAPerson > 0", query, StringComparison.Ordinal);
+        // Each drift left for a person is one RECONCILIATION_DRIFT exception item.
+        Assert.Contains("ReasonCodes.ReconciliationDrift", Repo.Read("shared/PsaSync.Core/Reconciliation/ReconciliationRun.cs"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_dead_letter_alert_watches_every_dead_letter_the_processor_logs()
+    {
+        var deadLetterTemplates = CodeFacts.LogTemplates().Where(t => t.StartsWith("Dead-lettered", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(deadLetterTemplates);
+
+        Assert.Equal(deadLetterTemplates.Order(StringComparer.Ordinal), Kql.MessageTemplates(Repo.Read("infra/alerts/dead-letters.kql")).Order(StringComparer.Ordinal));
+        Assert.True(CodeFacts.HasStringLiteral(ReasonCodes.UnreadableMessage.Code));
+    }
+
+    [Fact]
+    public void Every_alert_query_file_is_deployed_by_an_alert_rule()
+    {
+        var deployed = Regex.Matches(Templates.Operations, @"loadTextContent\('\.\./alerts/([^']+)'\)").Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal);
+
+        Assert.Equal(Repo.Files("infra/alerts", "*.kql").Select(Path.GetFileName).Order(StringComparer.Ordinal), deployed);
+        Assert.Contains("Microsoft.Insights/scheduledQueryRules@", Templates.Operations, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_deploy_guide_lists_every_log_template_the_code_writes()
+    {
+        var guide = Repo.Read("docs/deploy.md");
+
+        var missing = CodeFacts.LogTemplates().Where(t => !guide.Contains(t, StringComparison.Ordinal)).ToList();
+
+        Assert.True(missing.Count == 0, "docs/deploy.md does not list: " + string.Join(" | ", missing));
+    }
+
+    private static ReconciliationReport Report(int healed, int leftForAPerson)
+    {
+        var record = new RecordRef("erp", "customer", "C-1");
+        var drifts = Enumerable.Range(0, healed).Select(_ => new Drift(record, DriftKind.FieldMismatch, "healed", true))
+            .Concat(Enumerable.Range(0, leftForAPerson).Select(_ => new Drift(record, DriftKind.OrphanInErp, "left", false)))
+            .ToList();
+        return new ReconciliationReport(JobNames.CustomerReconciliation, "run-1", DateTimeOffset.UnixEpoch, healed + leftForAPerson + 4, drifts);
+    }
+
+    /// <summary>The summaries the scheduled jobs write, produced by the jobs' own code.</summary>
+    private static async Task<IReadOnlyList<string>> JobSummariesAsync()
+    {
+        var parkingLot = Substitute.For<IParkingLot>();
+        parkingLot.ListParkedBeforeAsync(Arg.Any<DateTimeOffset>(), Arg.Any<CancellationToken>()).Returns(Task.FromResult<IReadOnlyList<ParkedItem>>([]));
+        var sweep = new ParkingSweepJob(parkingLot, Substitute.For<IExceptionStore>(), TimeProvider.System);
+
+        return [Report(healed: 1, leftForAPerson: 2).Summary, await sweep.RunAsync(CancellationToken.None)];
+    }
+}
