@@ -16,7 +16,7 @@ namespace PsaSync.Functions.TimeExpense;
 /// the Durable adapter, each activity function runs the shared activity of the same name, and HTTP starts,
 /// watches and un-blocks runs. No billing rule lives here.
 /// </summary>
-public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumerable<IWorkflowActivity> activities)
+public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumerable<IWorkflowActivity> activities, PeriodCloseBilling periodClose)
 {
     private readonly Dictionary<string, IWorkflowActivity> _activities = activities.ToDictionary(a => a.Name);
 
@@ -75,6 +75,11 @@ public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumera
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "billing/{projectId}/{period}/resolved")] HttpRequest request,
         string projectId, string period, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
         await BillingHttp.ResolvedAsync(new DurableBillingWorkflows(client), projectId, period, cancellationToken);
+
+    [Function("PeriodCloseBilling")]
+    public Task<string> PeriodClose(
+        [TimerTrigger("%PeriodCloseBillingSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
+        periodClose.RunAsync(new DurableBillingWorkflows(client), cancellationToken);
 
     private Task<object?> Run(string name, JsonElement input, CancellationToken cancellationToken) => _activities[name].RunAsync(input, cancellationToken);
 }

@@ -10,6 +10,7 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
+using PsaSync.Core.Scheduling;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
 using PsaSync.LocalRuntime.Queue;
@@ -50,6 +51,7 @@ public static class LocalRuntimeHost
         builder.Services.AddHostedService<TimerHost>();
         builder.Services.AddSingleton<InProcessWorkflowRunner>();
         builder.Services.AddSingleton<IBillingWorkflows, LocalBillingWorkflows>();
+        builder.Services.AddSingleton<IScheduledJob, PeriodCloseJob>();
 
         var app = builder.Build();
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>

@@ -26,5 +26,6 @@ public sealed class LocalRuntimeOptions
         [JobNames.CustomerReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ProjectReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
+        [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
     };
 }

@@ -76,11 +76,14 @@ public static class ServiceRegistration
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
         services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, ExpenseApprovedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, MilestoneCompletedHandler>(QueueNames.TimeExpense);
 
         services.AddSingleton(options.Billing);
         services.AddSingleton<BillingChecks>();
         services.AddSingleton<BillingContext>();
         services.AddSingleton<BillingReadinessWorkflow>();
+        services.AddSingleton<PeriodCloseBilling>();
         foreach (var activity in typeof(BillingReadinessWorkflow).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IWorkflowActivity).IsAssignableFrom(t)))
         {
             services.AddSingleton(typeof(IWorkflowActivity), activity);
