@@ -1,3 +1,5 @@
+using Azure.Identity;
+using Microsoft.ApplicationInsights.Extensibility;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +19,10 @@ public static class FunctionAppHost
         builder.Services
             .AddApplicationInsightsTelemetryWorkerService()
             .ConfigureFunctionsApplicationInsights();
+        // Application Insights has local authentication off: the worker's telemetry signs in with the app's identity.
+        builder.Services.Configure<TelemetryConfiguration>(telemetry =>
+            telemetry.SetAzureTokenCredential(new ManagedIdentityCredential(
+                Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") is { Length: > 0 } clientId ? ManagedIdentityId.FromUserAssignedClientId(clientId) : ManagedIdentityId.SystemAssigned)));
         builder.Services.AddPsaSync(builder.Configuration);
         builder.Services.AddSingleton<IMessagePublisher, ServiceBusPublisher>();
         return builder.Build();

@@ -16,7 +16,9 @@ public sealed class WebhookSecrets
 
     public bool IsAuthentic(string source, string? presented)
     {
-        if (presented is null || !Secrets.TryGetValue(source, out var expected) || string.IsNullOrEmpty(expected))
+        if (presented is null || !Secrets.TryGetValue(source, out var expected) || string.IsNullOrEmpty(expected)
+            // An app setting whose Key Vault reference did not resolve still holds the reference text: never a secret.
+            || expected.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

@@ -75,4 +75,13 @@ public class WebhookSecretsTests
     {
         Assert.Equal("X-PsaSync-Webhook-Secret", WebhookSecrets.Header);
     }
+
+    [Fact]
+    public void An_unresolved_Key_Vault_reference_is_never_taken_for_the_secret()
+    {
+        const string Unresolved = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/psa/)";
+        var secrets = new WebhookSecrets { Secrets = new(StringComparer.OrdinalIgnoreCase) { ["psa"] = Unresolved } };
+
+        Assert.False(secrets.IsAuthentic("psa", Unresolved));
+    }
 }

@@ -1,0 +1,151 @@
+// One PsaSync function app: its own Flex Consumption plan (FC1; a Flex plan hosts one app) and the site, running
+// as its user-assigned identity. Every connection is identity-based: no keys, no connection strings with secrets.
+@description('The azure.yaml service name; tagged azd-service-name so that azd deploy finds this app.')
+param serviceName string
+
+param name string
+param planName string
+param location string = resourceGroup().location
+param tags object = {}
+
+@description('Resource id of the app\'s user-assigned identity.')
+param identityId string
+
+@description('Client id of the app\'s user-assigned identity (AZURE_CLIENT_ID and the __clientId settings).')
+param identityClientId string
+
+param storageAccountName string
+param deploymentContainerName string
+param applicationInsightsName string
+param serviceBusFullyQualifiedNamespace string
+
+@description('Key Vault URI, ending with a slash.')
+param keyVaultUri string
+
+@description('Sources of the app\'s webhook routes (psa, crm, erp): one PsaSync__Webhooks__Secrets__<source> Key Vault reference each.')
+param webhookSources array
+
+@description('The app\'s own Durable Functions task hub in the shared storage account.')
+param taskHubName string
+
+param maxDeliveryCount int
+param tablePrefix string
+param parkingMaxWait string
+
+@description('Settings only this app reads (its timer schedules).')
+param appSettings object = {}
+
+param maximumInstanceCount int = 40
+param instanceMemoryMB int = 2048
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: '${serviceName}-plan'
+  params: {
+    name: planName
+    location: location
+    tags: tags
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+  }
+}
+
+// Host storage (AzureWebJobsStorage) with the identity: blob for the deployment package, function keys and timer
+// locks; queue and table for the Durable Functions Azure Storage backend. The four apps share the storage account,
+// so each overrides host.json's durableTask.hubName with its own task hub.
+var hostSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+  AzureFunctionsJobHost__extensions__durableTask__hubName: taskHubName
+}
+
+// The Service Bus triggers' connection (Connection = "ServiceBusConnection").
+var serviceBusSettings = {
+  ServiceBusConnection__fullyQualifiedNamespace: serviceBusFullyQualifiedNamespace
+  ServiceBusConnection__credential: 'managedidentity'
+  ServiceBusConnection__clientId: identityClientId
+}
+
+// Telemetry with Entra ID. The connection string locates the resource; it grants nothing, because local
+// authentication is disabled on Application Insights. The Logging__ rule lets PsaSync's Information logs (the
+// workbook's "Accepted", "Duplicate", "Job ... finished") past the Application Insights logger's default
+// Warning filter in the worker.
+var telemetrySettings = {
+  APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  Logging__ApplicationInsights__LogLevel__PsaSync: 'Information'
+}
+
+// PsaSyncOptions (shared/PsaSync.Hosting/PsaSyncOptions.cs). DefaultAzureCredential picks the identity by AZURE_CLIENT_ID.
+var psaSyncSettings = {
+  AZURE_CLIENT_ID: identityClientId
+  PsaSync__Storage__TableServiceUri: storage.properties.primaryEndpoints.table
+  PsaSync__Storage__TablePrefix: tablePrefix
+  PsaSync__Messaging__ServiceBusNamespace: serviceBusFullyQualifiedNamespace
+  PsaSync__Messaging__MaxDeliveryCount: string(maxDeliveryCount)
+  PsaSync__Erp__Kind: 'sandbox'
+  PsaSync__Psa__Kind: 'sandbox'
+  PsaSync__Parking__MaxWait: parkingMaxWait
+}
+
+// Key Vault references (versionless: the app picks up a rotated secret). The values live only in Key Vault.
+var webhookSecretSettings = toObject(webhookSources, source => 'PsaSync__Webhooks__Secrets__${source}', source => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/webhook-secret-${source})')
+
+module site 'br/public:avm/res/web/site:0.15.1' = {
+  name: '${serviceName}-flex-consumption'
+  params: {
+    kind: 'functionapp,linux'
+    name: name
+    location: location
+    tags: union(tags, { 'azd-service-name': serviceName })
+    serverFarmResourceId: plan.outputs.resourceId
+    managedIdentities: {
+      systemAssigned: false
+      userAssignedResourceIds: [
+        identityId
+      ]
+    }
+    keyVaultAccessIdentityResourceId: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+    siteConfig: {
+      alwaysOn: false
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    appSettingsKeyValuePairs: union(appSettings, webhookSecretSettings, hostSettings, serviceBusSettings, telemetrySettings, psaSyncSettings)
+  }
+}
+
+output name string = site.outputs.name

@@ -1,0 +1,28 @@
+// Key Vault for the webhook shared secrets (one secret per source: webhook-secret-psa, -crm, -erp). Access is by
+// Azure RBAC only. The secrets themselves are not created here: their values never appear in a template, a
+// parameter or a deployment history. docs/deploy.md says how to set and rotate them.
+param name string
+param location string = resourceGroup().location
+param tags object = {}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  properties: {
+    tenantId: subscription().tenantId
+    sku: {
+      family: 'A'
+      name: 'standard'
+    }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 7
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+output name string = vault.name
+output resourceId string = vault.id
+// Ends with a slash, e.g. https://kv-abc.vault.azure.net/
+output uri string = vault.properties.vaultUri
