@@ -22,6 +22,18 @@ public sealed class TimeExpenseFunctions(
         CancellationToken cancellationToken) =>
         await IngressHttp.AcceptAsync(ingress, limits, request, "psa/time", cancellationToken);
 
+    [Function("PsaExpenseApprovedWebhook")]
+    public async Task<IActionResult> ExpenseApprovedWebhook(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "webhooks/psa/expenses")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        await IngressHttp.AcceptAsync(ingress, limits, request, "psa/expenses", cancellationToken);
+
+    [Function("PsaMilestoneCompletedWebhook")]
+    public async Task<IActionResult> MilestoneCompletedWebhook(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "webhooks/psa/milestones")] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        await IngressHttp.AcceptAsync(ingress, limits, request, "psa/milestones", cancellationToken);
+
     [Function("TimeExpenseQueue")]
     public Task ProcessQueueMessage(
         [ServiceBusTrigger(QueueNames.TimeExpense, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,

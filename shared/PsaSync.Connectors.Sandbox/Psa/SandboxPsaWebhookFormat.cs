@@ -23,6 +23,39 @@ public sealed record PsaTimeWebhook(
     [property: JsonPropertyName("occurredAt")] DateTimeOffset? OccurredAt,
     [property: JsonPropertyName("timeEntries")] IReadOnlyList<PsaTimeEntryPayload>? TimeEntries);
 
+public sealed record PsaExpensePayload(
+    [property: JsonPropertyName("id")] string? Id,
+    [property: JsonPropertyName("revision")] int? Revision,
+    [property: JsonPropertyName("projectId")] string? ProjectId,
+    [property: JsonPropertyName("personId")] string? PersonId,
+    [property: JsonPropertyName("date")] string? Date,
+    [property: JsonPropertyName("category")] string? Category,
+    [property: JsonPropertyName("amount")] decimal? Amount,
+    [property: JsonPropertyName("currency")] string? Currency,
+    [property: JsonPropertyName("billable")] bool? Billable,
+    [property: JsonPropertyName("markupPercent")] decimal? MarkupPercent,
+    [property: JsonPropertyName("receiptReference")] string? ReceiptReference);
+
+public sealed record PsaExpenseWebhook(
+    [property: JsonPropertyName("eventType")] string? EventType,
+    [property: JsonPropertyName("eventId")] string? EventId,
+    [property: JsonPropertyName("occurredAt")] DateTimeOffset? OccurredAt,
+    [property: JsonPropertyName("expenses")] IReadOnlyList<PsaExpensePayload?>? Expenses);
+
+public sealed record PsaCompletedMilestonePayload(
+    [property: JsonPropertyName("id")] string? Id,
+    [property: JsonPropertyName("projectId")] string? ProjectId,
+    [property: JsonPropertyName("name")] string? Name,
+    [property: JsonPropertyName("amount")] decimal? Amount,
+    [property: JsonPropertyName("currency")] string? Currency,
+    [property: JsonPropertyName("completedOn")] string? CompletedOn);
+
+public sealed record PsaMilestoneWebhook(
+    [property: JsonPropertyName("eventType")] string? EventType,
+    [property: JsonPropertyName("eventId")] string? EventId,
+    [property: JsonPropertyName("occurredAt")] DateTimeOffset? OccurredAt,
+    [property: JsonPropertyName("milestone")] PsaCompletedMilestonePayload? Milestone);
+
 public sealed record PsaRateCardLinePayload(
     [property: JsonPropertyName("role")] string? Role,
     [property: JsonPropertyName("rate")] decimal? Rate,
@@ -61,6 +94,8 @@ public sealed record PsaProjectWebhook(
 public static class SandboxPsaWebhookWriter
 {
     public const string TimeApprovedEventType = "time_entry.approved";
+    public const string ExpenseApprovedEventType = "expense.approved";
+    public const string MilestoneCompletedEventType = "milestone.completed";
 
     public const string ProjectActivatedEventType = "project.activated";
     public const string ProjectUpdatedEventType = "project.updated";
@@ -92,6 +127,25 @@ public static class SandboxPsaWebhookWriter
             occurredAt,
             [.. entries.Select(e => new PsaTimeEntryPayload(
                 e.EntryId, e.Version, e.ProjectId, e.ResourceId, e.WorkDate.ToString("yyyy-MM-dd"), e.Hours, e.Billable, e.Role))]));
+
+    /// <summary>The body the PSA posts when one or more expenses (a whole expense report) are approved.</summary>
+    public static string ExpensesApproved(IEnumerable<Expense> expenses, DateTimeOffset occurredAt) =>
+        JsonSerializer.Serialize(new PsaExpenseWebhook(
+            ExpenseApprovedEventType,
+            Guid.NewGuid().ToString("N"),
+            occurredAt,
+            [.. expenses.Select(e => new PsaExpensePayload(
+                e.ExpenseId, e.Version, e.ProjectId, e.ResourceId, WebhookShape.FormatDate(e.IncurredOn), e.Category, e.Amount, e.Currency,
+                e.Billable, e.MarkupPercent, e.ReceiptReference))]));
+
+    /// <summary>The body the PSA posts when a milestone is marked completed.</summary>
+    public static string MilestoneCompleted(Milestone milestone, DateTimeOffset occurredAt) =>
+        JsonSerializer.Serialize(new PsaMilestoneWebhook(
+            MilestoneCompletedEventType,
+            Guid.NewGuid().ToString("N"),
+            occurredAt,
+            new PsaCompletedMilestonePayload(
+                milestone.MilestoneId, milestone.ProjectId, milestone.Name, milestone.Amount, milestone.Currency, WebhookShape.FormatDate(milestone.CompletedOn))));
 
     /// <summary>
     /// The body the PSA posts when a project is activated, put on hold or closed; the event type follows

@@ -23,6 +23,27 @@ public static class ReasonCodes
         "Approved hours are not between 0 and 24",
         "Correct the hours on the time entry in the PSA and approve it again.");
 
+    // Expenses and milestones. PMO owns both in the PSA; the fix is a corrected, re-approved record.
+    public static readonly ReasonCode ExpenseAmountInvalid = new(
+        "EXPENSE_AMOUNT_INVALID", ExceptionOwner.Pmo,
+        "The approved expense amount is zero, negative or implausibly large",
+        "Correct the amount on the expense in the PSA (it must be more than 0 and less than 100,000) and approve it again.");
+
+    public static readonly ReasonCode ExpenseCurrencyMismatch = new(
+        "EXPENSE_CURRENCY_MISMATCH", ExceptionOwner.Pmo,
+        "The expense currency is not a three-letter currency code or differs from the project's currency",
+        "Enter the expense in the project's currency (convert it if the receipt is in another one) in the PSA and approve it again.");
+
+    public static readonly ReasonCode ExpenseMarkupInvalid = new(
+        "EXPENSE_MARKUP_INVALID", ExceptionOwner.Pmo,
+        "The expense markup is not between 0 and 100 percent",
+        "Correct the markup percentage on the expense in the PSA and approve it again.");
+
+    public static readonly ReasonCode MilestoneNotPlanned = new(
+        "MILESTONE_NOT_PLANNED", ExceptionOwner.Pmo,
+        "The completed milestone is not in the project's milestone plan, or its amount differs from the plan",
+        "Add the milestone to the project's milestone schedule in the PSA (or correct its amount there or on the milestone), then replay this item.");
+
     public static readonly ReasonCode ProjectNotInErp = new(
         "PROJECT_NOT_IN_ERP", ExceptionOwner.Pmo,
         "The project is not set up in the ERP",
@@ -200,6 +221,7 @@ public static class ReasonCodes
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,
         ProjectCurrencyNotAllowed, ProjectTaxCodeUnknown, ProjectBillingDataMissing, ProjectContractMissing, ProjectPurchaseOrderMissing,
         ProjectPracticeUnknown, ReconciliationDrift,
+        ExpenseAmountInvalid, ExpenseCurrencyMismatch, ExpenseMarkupInvalid, MilestoneNotPlanned,
     ];
 
     public static ReasonCode? Find(string code) => All.FirstOrDefault(r => r.Code == code);
