@@ -1,3 +1,5 @@
+using PsaSync.Core.Model;
+using PsaSync.Core.Events;
 using System.Globalization;
 using System.Text.Json;
 using PsaSync.Core.Ingress;
@@ -48,6 +50,18 @@ internal static class WebhookShape
             $"Event type '{eventType}' is not handled on this route; expected {string.Join(" or ", expected.Select(e => $"'{e}'"))}.");
 
     /// <summary>Formats a date the way every sandbox webhook carries it.</summary>
+    /// <summary>
+    /// The envelope of one record (version) a webhook carries: idempotency key system:kind:id[:vN], the correlation
+    /// id derived from it, the webhook's time and event id (or the edge's, when the vendor sends none).
+    /// </summary>
+    public static EventEnvelope Envelope<TEvent>(TEvent data, RecordRef subject, int? version, DateTimeOffset? occurredAt, string? eventId, WebhookContext context)
+        where TEvent : ICanonicalEvent
+    {
+        var key = $"{subject.System}:{subject.Kind}:{subject.Id}" + (version is { } v ? $":v{v}" : "");
+        return EventEnvelope.Create(data, subject.System, subject.ToString(), key, CorrelationIds.ForIdempotencyKey(key),
+            occurredAt ?? context.ReceivedAt, eventId ?? context.RequestId);
+    }
+
     public static string FormatDate(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 }
 

@@ -32,17 +32,10 @@ public sealed class SandboxCrmAccountWebhookMapper : IWebhookMapper
                 f.Text(account.LegalEntity, "legalEntity"),
                 f.Required(account.RequiresPurchaseOrder, "requiresPurchaseOrder"));
 
-            var key = $"{SystemNames.Crm}:{EntityKinds.Customer}:{customer.CustomerKey}:v{revision}";
             return new WebhookMapping.Accepted(
             [
-                EventEnvelope.Create(
-                    new CustomerUpserted(customer, SystemNames.Crm),
-                    source: SystemNames.Crm,
-                    subject: new RecordRef(SystemNames.Crm, EntityKinds.Customer, customer.CustomerKey).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.EventId ?? context.RequestId),
+                WebhookShape.Envelope(new CustomerUpserted(customer, SystemNames.Crm), new RecordRef(SystemNames.Crm, EntityKinds.Customer, customer.CustomerKey), revision,
+                    webhook.OccurredAt, webhook.EventId, context),
             ]);
         });
 }

@@ -36,17 +36,10 @@ public sealed class SandboxErpCustomerWebhookMapper : IWebhookMapper
                 f.Text(erpCustomer.LegalEntity, "legalEntity"),
                 f.Required(erpCustomer.RequiresPurchaseOrder, "requiresPurchaseOrder"));
 
-            var key = $"{SystemNames.Erp}:{EntityKinds.Customer}:{number}:v{version}";
             return new WebhookMapping.Accepted(
             [
-                EventEnvelope.Create(
-                    new CustomerUpserted(customer, SystemNames.Erp),
-                    source: SystemNames.Erp,
-                    subject: new RecordRef(SystemNames.Erp, EntityKinds.Customer, number).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.Id ?? context.RequestId),
+                WebhookShape.Envelope(new CustomerUpserted(customer, SystemNames.Erp), new RecordRef(SystemNames.Erp, EntityKinds.Customer, number), version,
+                    webhook.OccurredAt, webhook.Id, context),
             ]);
         });
 }

@@ -27,17 +27,8 @@ public sealed class SandboxPsaExpenseWebhookMapper : IWebhookMapper
 
             var expenses = WebhookFields.Root.Items(webhook.Expenses, "expenses", Read, required: true);
             return new WebhookMapping.Accepted([.. expenses.Select(expense =>
-            {
-                var key = $"{SystemNames.Psa}:{EntityKinds.Expense}:{expense.ExpenseId}:v{expense.Version}";
-                return EventEnvelope.Create(
-                    new ExpenseApproved(expense),
-                    source: SystemNames.Psa,
-                    subject: new RecordRef(SystemNames.Psa, EntityKinds.Expense, expense.ExpenseId).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.EventId ?? context.RequestId);
-            })]);
+            WebhookShape.Envelope(new ExpenseApproved(expense), new RecordRef(SystemNames.Psa, EntityKinds.Expense, expense.ExpenseId), expense.Version,
+                webhook.OccurredAt, webhook.EventId, context))]);
         });
 
     private static Expense Read(PsaExpensePayload p, WebhookFields f) => new(

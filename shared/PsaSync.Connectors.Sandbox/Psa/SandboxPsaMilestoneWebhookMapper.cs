@@ -29,17 +29,10 @@ public sealed class SandboxPsaMilestoneWebhookMapper : IWebhookMapper
                 f.Text(p.Currency, "currency"),
                 f.Date(p.CompletedOn, "completedOn"));
 
-            var key = $"{SystemNames.Psa}:{EntityKinds.Milestone}:{milestone.MilestoneId}";
             return new WebhookMapping.Accepted(
             [
-                EventEnvelope.Create(
-                    new MilestoneCompleted(milestone),
-                    source: SystemNames.Psa,
-                    subject: new RecordRef(SystemNames.Psa, EntityKinds.Milestone, milestone.MilestoneId).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.EventId ?? context.RequestId),
+                WebhookShape.Envelope(new MilestoneCompleted(milestone), new RecordRef(SystemNames.Psa, EntityKinds.Milestone, milestone.MilestoneId), null,
+                    webhook.OccurredAt, webhook.EventId, context),
             ]);
         });
 }

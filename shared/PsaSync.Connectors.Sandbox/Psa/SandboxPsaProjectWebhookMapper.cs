@@ -50,17 +50,10 @@ public sealed class SandboxPsaProjectWebhookMapper : IWebhookMapper
                     mf.Date(m.DueOn, "dueOn"))),
                 p.ContractCeiling);
 
-            var key = $"{SystemNames.Psa}:{EntityKinds.Project}:{project.ProjectId}:v{project.Version}";
             return new WebhookMapping.Accepted(
             [
-                EventEnvelope.Create(
-                    new ProjectChanged(project),
-                    source: SystemNames.Psa,
-                    subject: new RecordRef(SystemNames.Psa, EntityKinds.Project, project.ProjectId).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.EventId ?? context.RequestId),
+                WebhookShape.Envelope(new ProjectChanged(project), new RecordRef(SystemNames.Psa, EntityKinds.Project, project.ProjectId), project.Version,
+                    webhook.OccurredAt, webhook.EventId, context),
             ]);
         });
 }

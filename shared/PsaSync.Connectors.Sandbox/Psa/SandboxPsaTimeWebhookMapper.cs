@@ -27,17 +27,8 @@ public sealed class SandboxPsaTimeWebhookMapper : IWebhookMapper
 
             var entries = WebhookFields.Root.Items(webhook.TimeEntries, "timeEntries", Read, required: true);
             return new WebhookMapping.Accepted([.. entries.Select(entry =>
-            {
-                var key = $"{SystemNames.Psa}:{EntityKinds.TimeEntry}:{entry.EntryId}:v{entry.Version}";
-                return EventEnvelope.Create(
-                    new TimeApproved(entry),
-                    source: SystemNames.Psa,
-                    subject: new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId).ToString(),
-                    idempotencyKey: key,
-                    correlationId: CorrelationIds.ForIdempotencyKey(key),
-                    time: webhook.OccurredAt ?? context.ReceivedAt,
-                    causationId: webhook.EventId ?? context.RequestId);
-            })]);
+            WebhookShape.Envelope(new TimeApproved(entry), new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId), entry.Version,
+                webhook.OccurredAt, webhook.EventId, context))]);
         });
 
     private static TimeEntry Read(PsaTimeEntryPayload p, WebhookFields f) => new(
