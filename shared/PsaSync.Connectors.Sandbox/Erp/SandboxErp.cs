@@ -33,6 +33,7 @@ public sealed class SandboxErp : IErpConnector
     private const string InvoicePostedKind = "invoice-posted";
     private const string InvoiceCancelledKind = "invoice-cancelled";
     private const string InvoiceCreditedKind = "invoice-credited";
+    private const string InvoiceSettledKind = "invoice-settled";
 
     /// <summary>Tax rates of the tax codes the sandbox knows, as fractions.</summary>
     private static readonly IReadOnlyDictionary<string, decimal> TaxRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
@@ -50,6 +51,7 @@ public sealed class SandboxErp : IErpConnector
     private readonly HashSet<string> _closedPeriods = [];
     private readonly Dictionary<string, StoredInvoice> _invoicesById = [];
     private readonly Dictionary<string, string> _invoiceIdsByBatch = [];
+    private readonly List<ErpInvoiceChange> _invoiceChanges = [];
     private readonly Dictionary<string, Queue<ErpFailureKind>> _failNext = [];
     private readonly Dictionary<string, int> _requests = [];
     private readonly Lock _gate = new();
@@ -387,7 +389,33 @@ public sealed class SandboxErp : IErpConnector
     public async Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken)
     {
         using var call = await BeginCallAsync(Operations.PostTime, line.ExternalId, isWrite: true, cancellationToken);
-        PostedTimeLine posted;
+        var posting = PostTimeLine(line);
+        ThrowIfCommittedThenTimedOut(call, "posting");
+        return posting;
+    }
+
+    /// <summary>One request for the whole batch, as with an OData $batch: each line is accepted or refused on its own.</summary>
+    public async Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.PostTimeLines, lines.Count > 0 ? lines[0].ExternalId : "", isWrite: true, cancellationToken);
+        var results = new List<ErpLineResult>(lines.Count);
+        foreach (var line in lines)
+        {
+            try
+            {
+                results.Add(new ErpLineResult(line.ExternalId, PostTimeLine(line), Failure: null));
+            }
+            catch (ErpException failure)
+            {
+                results.Add(new ErpLineResult(line.ExternalId, Posting: null, failure));
+            }
+        }
+        ThrowIfCommittedThenTimedOut(call, "batch of time lines");
+        return results;
+    }
+
+    private ErpPosting PostTimeLine(ErpTimeLine line)
+    {
         lock (_gate)
         {
             // Like a real ERP with a unique external document number: a repeat returns the existing line.
@@ -395,7 +423,7 @@ public sealed class SandboxErp : IErpConnector
             {
                 return new ErpPosting(existing.ErpDocumentId, line.ExternalId);
             }
-            if (_closedPeriods.Contains(line.WorkDate.ToString("yyyy-MM")))
+            if (_closedPeriods.Contains(line.WorkDate.ToString("yyyy-MM", CultureInfo.InvariantCulture)))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
                 throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {line.WorkDate:yyyy-MM} is closed for posting.");
@@ -404,11 +432,10 @@ public sealed class SandboxErp : IErpConnector
             {
                 throw new ErpException(ErpFailureKind.Rejected, $"Project {line.ErpProjectCode} does not exist or is not active.");
             }
-            posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", line);
+            var posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", line);
             Record(TimeLineKind, posted);
+            return new ErpPosting(posted.ErpDocumentId, line.ExternalId);
         }
-        ThrowIfCommittedThenTimedOut(call, "posting");
-        return new ErpPosting(posted.ErpDocumentId, line.ExternalId);
     }
 
     /// <summary>Closed periods are global in the sandbox: the legal entity only has to exist.</summary>
@@ -576,6 +603,70 @@ public sealed class SandboxErp : IErpConnector
         }
         ThrowIfCommittedThenTimedOut(call, "credit memo");
         return credited;
+    }
+
+    /// <summary>
+    /// Records a payment received against a posted invoice, as finance would in the ERP (tests and demos), and optionally
+    /// writes off part of the remaining balance. The invoice changes; the change feed shows it.
+    /// </summary>
+    public void SettleInvoice(string invoiceId, decimal paid, decimal writtenOff = 0m)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(paid);
+        ArgumentOutOfRangeException.ThrowIfNegative(writtenOff);
+        lock (_gate)
+        {
+            var stored = InvoiceById(invoiceId);
+            if (stored.Invoice.Status != ErpInvoiceStatus.Posted)
+            {
+                throw new InvalidOperationException($"Invoice {invoiceId} is {stored.Invoice.Status}: only a posted invoice takes payments.");
+            }
+            var balance = stored.Invoice.Gross - stored.AmountPaid - stored.WrittenOff;
+            if (paid + writtenOff > balance)
+            {
+                throw new InvalidOperationException($"Invoice {invoiceId} has {balance} open; {paid + writtenOff} is more than that.");
+            }
+            Record(InvoiceSettledKind, stored with { AmountPaid = stored.AmountPaid + paid, WrittenOff = stored.WrittenOff + writtenOff });
+        }
+    }
+
+    /// <summary>The change feed: one entry per posting, credit, payment or write-off, in the order they happened.</summary>
+    public async Task<ErpInvoiceChangePage> GetInvoiceChangesAsync(string? afterWatermark, int maxCount, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        using var call = await BeginCallAsync(Operations.GetInvoiceChanges, afterWatermark ?? "", isWrite: false, cancellationToken);
+        var after = afterWatermark is null ? 0 : int.Parse(afterWatermark, NumberStyles.None, CultureInfo.InvariantCulture);
+        lock (_gate)
+        {
+            var changes = _invoiceChanges.Skip(after).Take(maxCount).ToList();
+            return new ErpInvoiceChangePage(changes, after + changes.Count < _invoiceChanges.Count);
+        }
+    }
+
+    /// <summary>Appends to the change feed what a journal record of a posted, credited or settled invoice means to its readers.</summary>
+    private void AppendInvoiceChanges(StoredInvoice stored)
+    {
+        var invoice = stored.Invoice;
+        var invoiceDate = LastDayOf(stored.Draft.Period);
+        var dueDate = invoiceDate.AddDays(30);
+        var version = _invoiceChanges.Count(c => c.InvoiceId == invoice.InvoiceId) + 1;
+        var balance = invoice.Status == ErpInvoiceStatus.Posted ? invoice.Gross - stored.AmountPaid - stored.WrittenOff : 0m;
+        _invoiceChanges.Add(new ErpInvoiceChange(invoice.InvoiceId, version, NextWatermark(), ErpDocumentKind.Invoice, invoice.BillingBatchId,
+            invoice.Number, invoice.Status, invoiceDate, dueDate, invoice.Net, invoice.Tax, invoice.Gross, stored.AmountPaid,
+            stored.WrittenOff, balance, invoice.Currency, CreditedInvoiceId: null));
+        if (invoice.Status == ErpInvoiceStatus.Credited && invoice.CreditMemoId is { } memo)
+        {
+            _invoiceChanges.Add(new ErpInvoiceChange(memo, 1, NextWatermark(), ErpDocumentKind.CreditMemo, invoice.BillingBatchId, memo,
+                ErpInvoiceStatus.Posted, invoiceDate, invoiceDate, -invoice.Net, -invoice.Tax, -invoice.Gross, 0m, 0m, 0m,
+                invoice.Currency, invoice.InvoiceId));
+        }
+    }
+
+    private string NextWatermark() => (_invoiceChanges.Count + 1).ToString("D10", CultureInfo.InvariantCulture);
+
+    private static DateOnly LastDayOf(string period)
+    {
+        var first = DateOnly.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture);
+        return first.AddMonths(1).AddDays(-1);
     }
 
     private StoredInvoice InvoiceById(string invoiceId) =>
@@ -760,10 +851,15 @@ public sealed class SandboxErp : IErpConnector
                 case InvoicePostedKind:
                 case InvoiceCancelledKind:
                 case InvoiceCreditedKind:
+                case InvoiceSettledKind:
                     // Every invoice record is the whole invoice after the change, so applying it replaces what was there.
                     var invoice = record.Deserialize<StoredInvoice>(PsaSyncJson.Options)!;
                     _invoicesById[invoice.Invoice.InvoiceId] = invoice;
                     _invoiceIdsByBatch[invoice.Invoice.BillingBatchId] = invoice.Invoice.InvoiceId;
+                    if (kind is InvoicePostedKind or InvoiceCreditedKind or InvoiceSettledKind)
+                    {
+                        AppendInvoiceChanges(invoice);
+                    }
                     break;
             }
         }
@@ -772,8 +868,13 @@ public sealed class SandboxErp : IErpConnector
     /// <summary>A created project with the draft it was created from, as one journal record.</summary>
     private sealed record CreatedProject(ErpProject Project, ErpProjectDraft Draft);
 
-    /// <summary>An invoice with the draft it was created from and, once credited, the reason: one journal record.</summary>
-    private sealed record StoredInvoice(ErpInvoice Invoice, ErpInvoiceDraft Draft, string? CreditReason);
+    /// <summary>An invoice with the draft it was created from, once credited the reason, and what has been paid or written off: one journal record.</summary>
+    private sealed record StoredInvoice(ErpInvoice Invoice, ErpInvoiceDraft Draft, string? CreditReason)
+    {
+        public decimal AmountPaid { get; init; }
+
+        public decimal WrittenOff { get; init; }
+    }
 
     /// <summary>The names of the ERP's operations, as <see cref="Requests"/> counts them and <see cref="FailNext"/> takes them.</summary>
     public static class Operations
@@ -791,6 +892,8 @@ public sealed class SandboxErp : IErpConnector
         public const string ListProjects = "list-projects";
         public const string FindTime = "find-time";
         public const string PostTime = "post-time";
+        public const string PostTimeLines = "post-time-lines";
+        public const string GetInvoiceChanges = "get-invoice-changes";
         public const string IsFiscalPeriodOpen = "is-fiscal-period-open";
         public const string FindInvoiceByBatch = "find-invoice-by-batch";
         public const string CreateDraftInvoice = "create-draft-invoice";
@@ -802,8 +905,8 @@ public sealed class SandboxErp : IErpConnector
         public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
         {
             GetReferenceData, FindCustomer, GetCustomer, FindSimilarCustomers, CreateCustomer, UpdateCustomer, ListCustomers,
-            FindProject, CreateProject, SetProjectStatus, ListProjects, FindTime, PostTime, IsFiscalPeriodOpen, FindInvoiceByBatch,
-            CreateDraftInvoice, SetInvoiceLines, PostInvoice, CancelDraftInvoice, CreditInvoice,
+            FindProject, CreateProject, SetProjectStatus, ListProjects, FindTime, PostTime, PostTimeLines, IsFiscalPeriodOpen, FindInvoiceByBatch,
+            CreateDraftInvoice, SetInvoiceLines, PostInvoice, CancelDraftInvoice, CreditInvoice, GetInvoiceChanges,
         };
     }
 

@@ -38,6 +38,12 @@ public interface IErpConnector
     /// <summary>Posts one approved time line. Posting an external id that already exists returns the existing document.</summary>
     Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Posts several time lines in one ERP request (a batch no larger than the ERP accepts). Each line succeeds or fails
+    /// on its own, so a caller retries only the failed ones; a line whose external id already exists returns the existing document.
+    /// </summary>
+    Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken);
+
     Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken);
 
     /// <summary>False when the fiscal period (yyyy-MM) of the legal entity is closed for posting.</summary>
@@ -60,7 +66,50 @@ public interface IErpConnector
 
     /// <summary>Credits a posted invoice in full (compensation). A second credit for the same invoice returns the first.</summary>
     Task<ErpInvoice> CreditInvoiceAsync(string invoiceId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Invoice changes after <paramref name="afterWatermark"/> (null: from the beginning), oldest first, at most
+    /// <paramref name="maxCount"/>. Each change is the invoice's state after it; an ERP that keeps only the latest state
+    /// returns that. The watermark of the last change applied is where the next poll starts, so a caller that stops
+    /// part-way through a page loses nothing.
+    /// </summary>
+    Task<ErpInvoiceChangePage> GetInvoiceChangesAsync(string? afterWatermark, int maxCount, CancellationToken cancellationToken);
 }
+
+/// <summary>The outcome of one line of a batch: its posting, or the failure that stopped it alone.</summary>
+public sealed record ErpLineResult(string ExternalId, ErpPosting? Posting, ErpException? Failure);
+
+public enum ErpDocumentKind
+{
+    Invoice,
+    CreditMemo,
+}
+
+/// <summary>
+/// An invoice (or credit memo) as it stands after one change in the ERP. <see cref="Version"/> grows with every change of
+/// the same document, so (<see cref="InvoiceId"/>, <see cref="Version"/>) identifies the change for dedupe and ordering.
+/// </summary>
+public sealed record ErpInvoiceChange(
+    string InvoiceId,
+    long Version,
+    string Watermark,
+    ErpDocumentKind Kind,
+    string? BillingBatchId,
+    string? Number,
+    ErpInvoiceStatus Status,
+    DateOnly? InvoiceDate,
+    DateOnly? DueDate,
+    decimal Net,
+    decimal Tax,
+    decimal Gross,
+    decimal AmountPaid,
+    decimal WrittenOff,
+    decimal Balance,
+    string Currency,
+    string? CreditedInvoiceId);
+
+/// <summary>A page of invoice changes; <see cref="HasMore"/> says another poll would return more right away.</summary>
+public sealed record ErpInvoiceChangePage(IReadOnlyList<ErpInvoiceChange> Changes, bool HasMore);
 
 public sealed record ErpInvoiceDraft(
     string BillingBatchId,

@@ -441,4 +441,45 @@ public sealed class SandboxErpInvoiceTests : IDisposable
         Assert.Equal("INV-2026-00003", (await after.PostInvoiceAsync(draft.InvoiceId, CancellationToken.None)).Number);
         Assert.Equal("CM-00002", (await after.CreditInvoiceAsync(posted.InvoiceId, "again", CancellationToken.None)).CreditMemoId);
     }
+
+    [Fact]
+    public async Task The_change_feed_shows_posting_payments_and_credit_in_order_and_pages_from_a_watermark()
+    {
+        var erp = await CreateErpAsync(journalPath: JournalPath);
+        var invoice = await PostedAsync(erp, "BB-1", 1000m);
+        erp.SettleInvoice(invoice.InvoiceId, paid: 500m);
+        erp.SettleInvoice(invoice.InvoiceId, paid: 690m);
+        var other = await PostedAsync(erp, "BB-2", 100m);
+        await erp.CreditInvoiceAsync(other.InvoiceId, "wrong rate", CancellationToken.None);
+
+        var first = await erp.GetInvoiceChangesAsync(null, 2, CancellationToken.None);
+        Assert.True(first.HasMore);
+        Assert.Equal([(1L, 0m, 1190m), (2L, 500m, 690m)], first.Changes.Select(c => (c.Version, c.AmountPaid, c.Balance)));
+        var rest = await erp.GetInvoiceChangesAsync(first.Changes[^1].Watermark, 10, CancellationToken.None);
+        Assert.False(rest.HasMore);
+        Assert.Equal(
+            [(invoice.InvoiceId, ErpInvoiceStatus.Posted, 0m), (other.InvoiceId, ErpInvoiceStatus.Posted, 119m), (other.InvoiceId, ErpInvoiceStatus.Credited, 0m), ("CM-00001", ErpInvoiceStatus.Posted, 0m)],
+            rest.Changes.Select(c => (c.InvoiceId, c.Status, c.Balance)));
+        var memo = rest.Changes[^1];
+        Assert.Equal((ErpDocumentKind.CreditMemo, other.InvoiceId, -119m), (memo.Kind, memo.CreditedInvoiceId, memo.Gross));
+        Assert.Empty((await erp.GetInvoiceChangesAsync(rest.Changes[^1].Watermark, 10, CancellationToken.None)).Changes);
+
+        // The feed is rebuilt from the journal after a restart, with the same watermarks.
+        var restarted = new SandboxErp(new SandboxFaultOptions(), JournalPath);
+        var replayed = await restarted.GetInvoiceChangesAsync(null, 10, CancellationToken.None);
+        Assert.Equal(first.Changes.Concat(rest.Changes).Select(c => c.Watermark), replayed.Changes.Select(c => c.Watermark));
+    }
+
+    [Fact]
+    public async Task Only_a_posted_invoice_takes_payments_and_never_more_than_its_balance()
+    {
+        var erp = await CreateErpAsync();
+        var draft = await erp.CreateDraftInvoiceAsync(Draft("BB-1"), CancellationToken.None);
+        Assert.Throws<InvalidOperationException>(() => erp.SettleInvoice(draft.InvoiceId, 10m));
+        var posted = await PostedAsync(erp, "BB-2", 100m);
+        Assert.Throws<InvalidOperationException>(() => erp.SettleInvoice(posted.InvoiceId, 100m, writtenOff: 20m));
+        erp.SettleInvoice(posted.InvoiceId, 100m, writtenOff: 19m);
+        var last = (await erp.GetInvoiceChangesAsync(null, 10, CancellationToken.None)).Changes[^1];
+        Assert.Equal((100m, 19m, 0m), (last.AmountPaid, last.WrittenOff, last.Balance));
+    }
 }

@@ -262,4 +262,25 @@ public sealed class SandboxErpTests : IDisposable
         Assert.Equal(1, erp.Requests["find-project"]);
         Assert.Equal(2, erp.Requests["post-time"]);
     }
+
+    [Fact]
+    public async Task A_batch_posts_its_lines_in_one_request_and_refuses_each_bad_line_on_its_own()
+    {
+        var erp = CreateErp();
+        erp.ClosePeriod("2026-01");
+        var existing = await erp.PostTimeAsync(Line("PSA-TE-TE-1-V1"), CancellationToken.None);
+
+        var results = await erp.PostTimeLinesAsync(
+            [Line("PSA-TE-TE-1-V1"), Line("PSA-TE-TE-2-V1"), Line("PSA-TE-TE-3-V1", new DateOnly(2026, 1, 15)), Line("PSA-TE-TE-4-V1", hours: 2m)],
+            CancellationToken.None);
+
+        Assert.Equal(["PSA-TE-TE-1-V1", "PSA-TE-TE-2-V1", "PSA-TE-TE-3-V1", "PSA-TE-TE-4-V1"], results.Select(r => r.ExternalId));
+        Assert.Equal(existing.ErpDocumentId, results[0].Posting!.ErpDocumentId);
+        Assert.NotNull(results[1].Posting);
+        Assert.Equal(ErpFailureKind.PeriodClosed, results[2].Failure!.Kind);
+        Assert.Null(results[2].Posting);
+        Assert.NotNull(results[3].Posting);
+        Assert.Equal(3, erp.TimeLines.Count);
+        Assert.Equal(1, erp.Requests[SandboxErp.Operations.PostTimeLines]);
+    }
 }
