@@ -12,6 +12,7 @@ using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
+using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.MasterData;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Parking;
@@ -60,6 +61,7 @@ public static class ServiceRegistration
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
         services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
+        services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
 
         AddConnectors(services, options);
 
@@ -93,6 +95,8 @@ public static class ServiceRegistration
         services.AddSingleton<OperationsService>();
         services.AddSingleton<IScheduledJob, CustomerReconciliationJob>();
         services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
+        services.AddSingleton<InvoiceChangeApplier>();
+        services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {

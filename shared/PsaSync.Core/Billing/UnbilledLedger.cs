@@ -42,6 +42,9 @@ public sealed record LedgerEntry(
 {
     public static string PeriodOf(DateOnly date) => date.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
+    public static bool IsPeriod(string value) =>
+        DateOnly.TryParseExact(value, "yyyy-MM", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
+
     public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
         entry.ProjectId, PeriodOf(entry.WorkDate), $"time:{entry.EntryId}:v{entry.Version}", LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
         $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}", entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);

@@ -212,8 +212,25 @@ public static class ReasonCodes
         "Invoicing failed part-way and was undone",
         "Read what failed and what was undone in the message, fix the cause, then start billing for the project and period again.");
 
+    // Invoice feedback and money-level reconciliation. Finance owns what the ERP holds; integration support owns what PsaSync failed to carry.
+    public static readonly ReasonCode ErpInvoiceUnknown = new(
+        "ERP_INVOICE_UNKNOWN", ExceptionOwner.FinanceOps,
+        "An invoice in the ERP was not made by PsaSync, so the PSA cannot show it against any project",
+        "If it was raised by hand on purpose, tell the project's PMO and resolve this item; if it is a mistake, cancel or credit it in the ERP.");
+
+    public static readonly ReasonCode ApprovedNotPostedInTime = new(
+        "APPROVED_NOT_POSTED_IN_TIME", ExceptionOwner.IntegrationSupport,
+        "Approved billable work has not reached the ERP within the agreed time",
+        "Open the trace of the record: it is usually held by another exception (fix that one) or waiting for billing to run for its period.");
+
+    public static readonly ReasonCode InvoiceAmountMismatch = new(
+        "INVOICE_AMOUNT_MISMATCH", ExceptionOwner.FinanceOps,
+        "What the ERP invoiced for a project and period differs from what PsaSync billed from the approved work",
+        "Compare the invoice lines in the ERP with the ledger of the project and period; correct the invoice with a credit memo or re-bill, then resolve.");
+
     public static IReadOnlyList<ReasonCode> All { get; } =
     [
+        ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
         BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
         HoursOutOfRange, ProjectNotInErp, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,

@@ -4,6 +4,7 @@ using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
+using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Parking;
@@ -307,4 +308,21 @@ internal sealed class InMemoryProjectProfiles : IProjectProfiles
 
     public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
         Task.FromResult(Projects.GetValueOrDefault(projectId));
+}
+
+internal sealed class InMemoryInvoiceRegister : IInvoiceRegister
+{
+    public Dictionary<string, RegisteredInvoice> Invoices { get; } = [];
+
+    public Task<RegisteredInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken) =>
+        Task.FromResult(Invoices.GetValueOrDefault(invoiceId));
+
+    public Task SaveAsync(RegisteredInvoice invoice, CancellationToken cancellationToken)
+    {
+        Invoices[invoice.InvoiceId] = invoice;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RegisteredInvoice>> ListAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RegisteredInvoice>>([.. Invoices.Values]);
 }
