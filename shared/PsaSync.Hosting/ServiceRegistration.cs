@@ -77,7 +77,9 @@ public static class ServiceRegistration
         services.AddSingleton<ParkedEventRedriver>();
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
         services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
+        services.AddSingleton<TimeReversals>();
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, TimeApprovalRevokedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, ExpenseApprovedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, MilestoneCompletedHandler>(QueueNames.TimeExpense);
 

@@ -77,6 +77,31 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_revoked_entry_is_left_off_the_invoice_and_one_revoked_after_billing_becomes_a_credit_candidate()
+    {
+        await using var runtime = await ReadyToBillAsync();
+        runtime.Psa.RevokeApproval("TE-7003");
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([Approved[2]], DateTimeOffset.UtcNow), times: 2);
+        await runtime.DrainAsync();
+
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        Assert.Equal(BillingState.Invoiced, (await WaitForCompletionAsync(runtime)).Output!.State);
+        var invoice = Assert.Single(runtime.Erp.Invoices);
+        Assert.Equal(8m * 150m + 6m * 190m, invoice.Net);
+        Assert.Equal(0m, runtime.Erp.TimeLines.Where(l => l.Line.ExternalId.StartsWith("PSA-TE-TE-7003-", StringComparison.Ordinal)).Sum(l => l.Line.Hours));
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+
+        runtime.Psa.RevokeApproval("TE-7002");
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([Approved[1]], DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+
+        var candidate = Assert.Single(await runtime.OpenExceptionsAsync());
+        Assert.Equal(ReasonCodes.TimeCreditCandidate.Code, candidate.ReasonCode);
+        Assert.Contains(invoice.InvoiceId, candidate.Message);
+        Assert.Single(runtime.Erp.Invoices);
+    }
+
+    [Fact]
     public async Task Payments_reach_the_PSA_in_order_and_the_trace_of_a_time_entry_runs_from_webhook_to_paid_invoice()
     {
         await using var runtime = await ReadyToBillAsync();

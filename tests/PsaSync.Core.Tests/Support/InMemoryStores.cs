@@ -273,6 +273,13 @@ internal sealed class InMemoryLedger : IUnbilledLedger
     public Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _entries.Values.Where(e => e.ProjectId == projectId && e.Period == period)]);
 
+    public Task<IReadOnlyList<LedgerEntry>> ListVersionsAsync(LedgerEntryKind kind, string sourceId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _entries.Values.Where(e => e.Kind == kind && e.SourceId == sourceId)]);
+
+    public Task<bool> ReverseAsync(LedgerEntry entry, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(entry.ProjectId, entry.Period, e => e.EntryKey == entry.EntryKey && e.State == LedgerEntryState.Unbilled,
+            e => e with { State = LedgerEntryState.Reversed }) == 1);
+
     public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
         Task.FromResult(Change(projectId, period, e => e.State == LedgerEntryState.Unbilled || e.BillingBatchId == billingBatchId && e.State == LedgerEntryState.Reserved,
             e => e with { State = LedgerEntryState.Reserved, BillingBatchId = billingBatchId }));
