@@ -11,6 +11,7 @@ using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Reconciliation;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
 using PsaSync.LocalRuntime.Queue;
@@ -73,6 +74,7 @@ public static class LocalRuntimeHost
         app.MapPost("/api/ops/exceptions/replay", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ReplayManyAsync(ops, request, ct));
         app.MapPost("/api/ops/exceptions/{id}/resolve", (string id, OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ResolveAsync(ops, id, request, ct));
         app.MapPost("/api/ops/exceptions/{id}/replay", (string id, OperationsService ops, CancellationToken ct) => OperationsHttp.ReplayAsync(ops, id, ct));
+        app.MapGet("/api/ops/reconciliation/{job}", (string job, IReconciliationReports reports, HttpRequest request, CancellationToken ct) => OperationsHttp.ReconciliationAsync(reports, job, request, ct));
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
         return app;

@@ -67,4 +67,13 @@ public sealed class BillingOptions
 
     /// <summary>Share of the contract ceiling above which billing warns (it blocks above 100 %).</summary>
     public decimal CeilingWarningShare { get; set; } = 0.9m;
+
+    /// <summary>
+    /// The posting SLA: how long after a period ends its approved billable work may still be on its way to an ERP
+    /// invoice before billing reconciliation calls it late.
+    /// </summary>
+    public TimeSpan PostingSla { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>How many closed periods (months) billing reconciliation looks back over.</summary>
+    public int ReconciliationPeriods { get; set; } = 3;
 }
