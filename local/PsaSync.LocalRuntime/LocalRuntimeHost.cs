@@ -65,9 +65,9 @@ public static class LocalRuntimeHost
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
         // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
-        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, ct));
-        app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, ct));
-        app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, ct));
+        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct));
+        app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, request, ct));
+        app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, request, ct));
 
         // The operations API, as the invoice status app serves it in Azure.
         app.MapGet("/api/ops/exceptions", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ListExceptionsAsync(ops, request, ct));

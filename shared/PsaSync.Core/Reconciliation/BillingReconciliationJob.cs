@@ -66,22 +66,47 @@ public sealed class BillingReconciliationJob(
 
     private async Task CompareAsync(ReconciliationRun run, string projectId, string period, bool pastSla, IReadOnlyList<RegisteredInvoice> invoices, CancellationToken cancellationToken)
     {
-        var request = new BillingRequest(projectId, period);
         var record = new RecordRef(SystemNames.Psa, EntityKinds.Project, projectId);
         var approved = await psa.GetApprovedTotalsAsync(projectId, period, cancellationToken);
         var entries = (await ledger.ListAsync(projectId, period, cancellationToken)).Where(e => e.State != LedgerEntryState.Reversed).ToList();
         var hours = entries.Where(e => e.Kind == LedgerEntryKind.Time).Sum(e => e.Quantity);
         var unbilled = entries.Where(e => e.State is LedgerEntryState.Unbilled or LedgerEntryState.Reserved).ToList();
-        var billed = entries.Where(e => e.State == LedgerEntryState.Billed && e.BillingBatchId == request.BatchId).ToList();
         var profile = await projects.GetAsync(projectId, cancellationToken);
-        var billedNet = profile is null ? 0m : InvoiceLines.Build(billed, profile).Sum(l => l.Amount);
-        var invoice = await erp.FindInvoiceByBatchAsync(request.BatchId, cancellationToken);
-        var shown = invoice is null ? null : invoices.FirstOrDefault(i => i.InvoiceId == invoice.InvoiceId);
-        var live = invoice?.Status == ErpInvoiceStatus.Posted;
+
+        // Every billing attempt of the period that billed something, and the first attempt in any case; a compensated
+        // attempt's invoice is cancelled or credited, so only posted invoices count.
+        var batches = entries.Where(e => e.State == LedgerEntryState.Billed).Select(e => e.BillingBatchId!)
+            .Append(new BillingRequest(projectId, period).BatchId).Distinct(StringComparer.Ordinal);
+        decimal billedNet = 0m, invoicedNet = 0m, paid = 0m, open = 0m;
+        foreach (var batch in batches)
+        {
+            var billed = entries.Where(e => e.State == LedgerEntryState.Billed && e.BillingBatchId == batch).ToList();
+            var billedOnBatch = profile is null ? 0m : InvoiceLines.Build(billed, profile).Sum(l => l.Amount);
+            billedNet += billedOnBatch;
+            if (await erp.FindInvoiceByBatchAsync(batch, cancellationToken) is not { Status: ErpInvoiceStatus.Posted } invoice)
+            {
+                continue;
+            }
+            var shown = invoices.FirstOrDefault(i => i.InvoiceId == invoice.InvoiceId);
+            invoicedNet += invoice.Net;
+            paid += shown?.Paid ?? 0m;
+            open += shown?.Balance ?? invoice.Gross;
+            if (shown is null)
+            {
+                await run.LeftForAPersonAsync(record, DriftKind.MissingInPsa,
+                    $"Project {projectId}, {period}: invoice {invoice.Number} is posted in the ERP but the PSA has not been shown it. Run invoice-feedback; if it stays, check its exception items.",
+                    cancellationToken, period: period);
+            }
+            if (invoice.Net != billedOnBatch)
+            {
+                await run.LeftForAPersonAsync(record, DriftKind.AmountMismatch,
+                    $"Project {projectId}, {period}: invoice {invoice.Number} is {Money(invoice.Net, invoice.Currency)} net in the ERP, but the items PsaSync billed on it come to {Money(billedOnBatch, invoice.Currency)}.",
+                    cancellationToken, ReasonCodes.InvoiceAmountMismatch, period);
+            }
+        }
 
         run.Compared(new BillingPosition(projectId, period, approved.BillableHours, approved.BillableExpenseAmount, hours,
-            unbilled.Where(e => e.Kind == LedgerEntryKind.Time).Sum(e => e.Quantity), billedNet,
-            live ? invoice!.Net : 0m, live ? shown?.Paid ?? 0m : 0m, live ? shown?.Balance ?? invoice!.Gross : 0m,
+            unbilled.Where(e => e.Kind == LedgerEntryKind.Time).Sum(e => e.Quantity), billedNet, invoicedNet, paid, open,
             entries.Count(e => e.Kind == LedgerEntryKind.Time), entries.Count(e => e.Kind == LedgerEntryKind.Expense), entries.Count(e => e.Kind == LedgerEntryKind.Milestone)));
 
         if (pastSla && (approved.BillableHours > hours || unbilled.Count > 0))
@@ -96,18 +121,6 @@ public sealed class BillingReconciliationJob(
             await run.LeftForAPersonAsync(record, DriftKind.FieldMismatch,
                 $"Project {projectId}, {period}: PsaSync carried {Hours(hours)} billable h but the PSA now approves only {Hours(approved.BillableHours)} h (an approval revoked without a webhook?).",
                 cancellationToken, period: period);
-        }
-        if (live && shown is null)
-        {
-            await run.LeftForAPersonAsync(record, DriftKind.MissingInPsa,
-                $"Project {projectId}, {period}: invoice {invoice!.Number} is posted in the ERP but the PSA has not been shown it. Run invoice-feedback; if it stays, check its exception items.",
-                cancellationToken, period: period);
-        }
-        if (live && invoice!.Net != billedNet)
-        {
-            await run.LeftForAPersonAsync(record, DriftKind.AmountMismatch,
-                $"Project {projectId}, {period}: invoice {invoice.Number} is {Money(invoice.Net, invoice.Currency)} net in the ERP, but the items PsaSync billed on it come to {Money(billedNet, invoice.Currency)}.",
-                cancellationToken, ReasonCodes.InvoiceAmountMismatch, period);
         }
     }
 
