@@ -11,8 +11,10 @@ using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Telemetry;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
+using PsaSync.LocalRuntime.Operations;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.LocalRuntime.Workflow;
 using PsaSync.Storage;
@@ -41,6 +43,9 @@ public static class LocalRuntimeHost
 
         builder.Services.AddSingleton(options);
         builder.Services.AddPsaSync(builder.Configuration);
+        builder.Services.AddSingleton<LocalBusinessTelemetry>();
+        builder.Services.AddSingleton<IBusinessTelemetry>(sp => sp.GetRequiredService<LocalBusinessTelemetry>());
+        builder.Services.AddSingleton<OperationsPage>();
         builder.Services.AddSingleton(sp => new TableMessageQueue(sp.GetRequiredService<TableProvider>(), sp.GetRequiredService<TimeProvider>())
         {
             LockDuration = options.LockDuration,
@@ -75,6 +80,9 @@ public static class LocalRuntimeHost
         app.MapPost("/api/ops/exceptions/{id}/replay", (string id, OperationsService ops, CancellationToken ct) => OperationsHttp.ReplayAsync(ops, id, ct));
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
+
+        // The operations page: the worklist and the figures the workbook shows in Azure, for a person at this machine.
+        app.MapGet("/ops", async (OperationsPage page, CancellationToken ct) => Results.Content(await page.RenderAsync(ct), "text/html; charset=utf-8"));
         return app;
     }
 

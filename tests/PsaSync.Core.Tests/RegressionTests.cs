@@ -52,7 +52,7 @@ public class RegressionTests
         var harness = new ProcessorHarness();
         var handler = new TimeApprovedHandler(
             Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), new InMemoryLedger(),
-            new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock));
+            new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock, new RecordingTelemetry()));
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);

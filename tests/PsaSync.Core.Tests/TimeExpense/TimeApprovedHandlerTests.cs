@@ -26,7 +26,7 @@ public class TimeApprovedHandlerTests
 
     public TimeApprovedHandlerTests()
     {
-        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
+        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry()));
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));
