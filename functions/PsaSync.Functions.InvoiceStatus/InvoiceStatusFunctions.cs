@@ -2,7 +2,9 @@ using Azure.Messaging.ServiceBus;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 using PsaSync.Core.Messaging;
+using PsaSync.Core.Telemetry;
 using PsaSync.Functions.Shared;
+using PsaSync.Hosting;
 
 namespace PsaSync.Functions.InvoiceStatus;
 
@@ -11,7 +13,7 @@ namespace PsaSync.Functions.InvoiceStatus;
 /// and handlers of this domain arrive with their own issues, and until then the processor dead-letters
 /// any event it has no handler for, with an EVENT_UNSUPPORTED exception item.
 /// </summary>
-public sealed class InvoiceStatusFunctions([FromKeyedServices(QueueNames.InvoiceStatus)] EnvelopeProcessor processor)
+public sealed class InvoiceStatusFunctions([FromKeyedServices(QueueNames.InvoiceStatus)] EnvelopeProcessor processor, JobRunner jobs)
 {
     [Function("InvoiceStatusQueue")]
     public Task ProcessQueueMessage(
@@ -19,4 +21,9 @@ public sealed class InvoiceStatusFunctions([FromKeyedServices(QueueNames.Invoice
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
         ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+
+    /// <summary>Reports the open exception items (count and oldest age per reason, owner and domain) of all domains as metrics.</summary>
+    [Function("ExceptionBacklog")]
+    public Task ReportExceptionBacklog([TimerTrigger("%ExceptionBacklogSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        jobs.RunAsync(ExceptionBacklogJob.JobName, cancellationToken);
 }

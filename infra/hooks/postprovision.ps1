@@ -32,6 +32,7 @@ $values = [ordered]@{
     'ProjectReconciliationSchedule'                 = $env:PSASYNC_PROJECT_RECONCILIATION_SCHEDULE
     'ParkingSweepSchedule'                          = $env:PSASYNC_PARKING_SWEEP_SCHEDULE
     'PeriodCloseBillingSchedule'                    = $env:PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE
+    'ExceptionBacklogSchedule'                      = $env:PSASYNC_EXCEPTION_BACKLOG_SCHEDULE
     'PsaSync__Webhooks__Secrets__psa'               = 'local-dev-secret-psa'
     'PsaSync__Webhooks__Secrets__crm'               = 'local-dev-secret-crm'
     'PsaSync__Webhooks__Secrets__erp'               = 'local-dev-secret-erp'

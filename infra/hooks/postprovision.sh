@@ -46,6 +46,7 @@ for dir in functions/PsaSync.Functions.CustomerMaster functions/PsaSync.Function
     "ProjectReconciliationSchedule": "$PSASYNC_PROJECT_RECONCILIATION_SCHEDULE",
     "ParkingSweepSchedule": "$PSASYNC_PARKING_SWEEP_SCHEDULE",
     "PeriodCloseBillingSchedule": "$PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE",
+    "ExceptionBacklogSchedule": "$PSASYNC_EXCEPTION_BACKLOG_SCHEDULE",
     "PsaSync__Webhooks__Secrets__psa": "local-dev-secret-psa",
     "PsaSync__Webhooks__Secrets__crm": "local-dev-secret-crm",
     "PsaSync__Webhooks__Secrets__erp": "local-dev-secret-erp",
