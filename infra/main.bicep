@@ -44,6 +44,8 @@ param invoiceFeedbackSchedule string = '0 */5 * * * *'
 
 @description('NCRONTAB schedule of the money-level billing reconciliation (invoice-status app).')
 param billingReconciliationSchedule string = '0 30 5 * * *'
+@description('NCRONTAB schedule of the exception-backlog job, which reports open exception items and their age as metrics (invoice-status app).')
+param exceptionBacklogSchedule string = '0 */15 * * * *'
 
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
@@ -159,6 +161,7 @@ var apps = [
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
       BillingReconciliationSchedule: billingReconciliationSchedule
+      ExceptionBacklogSchedule: exceptionBacklogSchedule
     }
   }
 ]
@@ -348,6 +351,7 @@ output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
 output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
 output PSASYNC_BILLING_RECONCILIATION_SCHEDULE string = billingReconciliationSchedule
+output PSASYNC_EXCEPTION_BACKLOG_SCHEDULE string = exceptionBacklogSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

@@ -12,8 +12,10 @@ using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.Reconciliation;
+using PsaSync.Core.Telemetry;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
+using PsaSync.LocalRuntime.Operations;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.LocalRuntime.Workflow;
 using PsaSync.Storage;
@@ -42,6 +44,9 @@ public static class LocalRuntimeHost
 
         builder.Services.AddSingleton(options);
         builder.Services.AddPsaSync(builder.Configuration);
+        builder.Services.AddSingleton<LocalBusinessTelemetry>();
+        builder.Services.AddSingleton<IBusinessTelemetry>(sp => sp.GetRequiredService<LocalBusinessTelemetry>());
+        builder.Services.AddSingleton<OperationsPage>();
         builder.Services.AddSingleton(sp => new TableMessageQueue(sp.GetRequiredService<TableProvider>(), sp.GetRequiredService<TimeProvider>())
         {
             LockDuration = options.LockDuration,
@@ -77,6 +82,9 @@ public static class LocalRuntimeHost
         app.MapGet("/api/ops/reconciliation/{job}", (string job, IReconciliationReports reports, HttpRequest request, CancellationToken ct) => OperationsHttp.ReconciliationAsync(reports, job, request, ct));
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
+
+        // The operations page: the worklist and the figures the workbook shows in Azure, for a person at this machine.
+        app.MapGet("/ops", async (OperationsPage page, CancellationToken ct) => Results.Content(await page.RenderAsync(ct), "text/html; charset=utf-8"));
         return app;
     }
 

@@ -20,6 +20,7 @@ using PsaSync.Core.Reconciliation;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Ports;
+using PsaSync.Core.Telemetry;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Core.Tracing;
 using PsaSync.Core.Watermarks;
@@ -32,7 +33,8 @@ public static class ServiceRegistration
 {
     /// <summary>
     /// Registers the core services, stores, connectors, webhook edge and one <see cref="EnvelopeProcessor"/>
-    /// per domain (keyed by queue name). The host adds its transport: an <see cref="IMessagePublisher"/>.
+    /// per domain (keyed by queue name). The host adds its transport (an <see cref="IMessagePublisher"/>) and where
+    /// business telemetry goes (an <see cref="IBusinessTelemetry"/>).
     /// </summary>
     public static IServiceCollection AddPsaSync(this IServiceCollection services, IConfiguration configuration)
     {
@@ -59,7 +61,9 @@ public static class ServiceRegistration
         services.AddSingleton<IWatermarkStore, TableWatermarkStore>();
         services.AddSingleton<IParkingLot, TableParkingLot>();
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
-        services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
+        services.AddSingleton<TableUnbilledLedger>();
+        services.AddSingleton<IUnbilledLedger>(sp => new MeteredUnbilledLedger(
+            sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<IProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
 
@@ -100,6 +104,7 @@ public static class ServiceRegistration
         services.AddSingleton<InvoiceChangeApplier>();
         services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
+        services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {
@@ -115,6 +120,7 @@ public static class ServiceRegistration
                 sp.GetRequiredService<IExceptionStore>(),
                 sp.GetRequiredService<DeliveryPolicy>(),
                 sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IBusinessTelemetry>(),
                 sp.GetRequiredService<ILogger<EnvelopeProcessor>>()));
         }
         return services;

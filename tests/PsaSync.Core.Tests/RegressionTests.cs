@@ -50,7 +50,7 @@ public class RegressionTests
     public async Task An_envelope_of_a_newer_schema_version_is_dead_lettered_at_once_as_EVENT_UNSUPPORTED()
     {
         var harness = new ProcessorHarness();
-        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock);
+        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock, new RecordingTelemetry());
         var erp = Substitute.For<IErpConnector>();
         var ledger = new InMemoryLedger();
         var handler = new TimeApprovedHandler(erp, Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), ledger,
