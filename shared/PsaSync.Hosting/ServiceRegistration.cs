@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,8 +46,14 @@ public static class ServiceRegistration
             MaxRetryDelay = options.Messaging.MaxRetryDelay,
             ClaimLease = options.Messaging.ClaimLease,
         });
-        services.AddSingleton(new IngressLimits());
-        services.AddSingleton(new WebhookSecrets { Secrets = new(options.Webhooks.Secrets, StringComparer.OrdinalIgnoreCase) });
+        services.AddSingleton(new IngressLimits
+        {
+            MaxPayloadBytes = options.Webhooks.MaxPayloadBytes,
+            MaxRecordsPerCall = options.Webhooks.MaxRecordsPerCall,
+            TimestampTolerance = options.Webhooks.TimestampTolerance,
+        });
+        AddWebhookSecrets(services, options.Webhooks);
+        services.AddSingleton<WebhookVerifier>();
 
         services.AddSingleton(_ => CreateTableServiceClient(options.Storage));
         services.AddSingleton(Options.Create(new TableStorageOptions { TablePrefix = options.Storage.TablePrefix }));
@@ -111,6 +118,21 @@ public static class ServiceRegistration
                 sp.GetRequiredService<ILogger<EnvelopeProcessor>>()));
         }
         return services;
+    }
+
+    /// <summary>Azure: Key Vault with the app's identity (AZURE_CLIENT_ID picks it). Locally: the settings.</summary>
+    private static void AddWebhookSecrets(IServiceCollection services, WebhookSettings webhooks)
+    {
+        if (webhooks.KeyVaultUri is { } vault)
+        {
+            services.AddSingleton<IWebhookSecretSource>(sp => new KeyVaultWebhookSecretSource(
+                new SecretClient(vault, new DefaultAzureCredential()), webhooks.SecretCacheTtl,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultWebhookSecretSource>>()));
+        }
+        else
+        {
+            services.AddSingleton<IWebhookSecretSource>(new SettingsWebhookSecretSource(webhooks.Secrets, webhooks.PreviousSecrets));
+        }
     }
 
     private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)

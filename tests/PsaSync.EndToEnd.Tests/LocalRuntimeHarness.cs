@@ -72,15 +72,17 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Posts a webhook signed with <paramref name="secret"/> now, or unsigned when it is null.</summary>
     public Task<HttpResponseMessage> SendAsync(string route, string body, string? secret)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (secret is not null)
-        {
-            request.Headers.Add(WebhookSecrets.Header, secret);
-        }
+        var request = secret is null
+            ? new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") }
+            : WebhookSignature.CreateRequest($"api/webhooks/{route}", body, secret, DateTimeOffset.UtcNow);
         return _http.SendAsync(request);
     }
+
+    /// <summary>Sends a prepared request (any method, headers and content) to the runtime.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
