@@ -52,7 +52,7 @@ public sealed class KeyVaultWebhookSecretSource(SecretClient client, TimeSpan tt
     {
         try
         {
-            var response = await client.GetSecretAsync(name, cancellationToken: cancellationToken);
+            var response = await client.GetSecretAsync(name, null, cancellationToken);
             return response.Value.Properties.Enabled == false ? null : response.Value.Value;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
