@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Operations;
 using PsaSync.Hosting;
 
 namespace PsaSync.Functions.InvoiceStatus;
 
-/// <summary>The operations API (exception items, replay, traces) over all four domains; protected by function keys.</summary>
-public sealed class OperationsFunctions(OperationsService operations)
+/// <summary>The operations API (exception items, replay, traces, the ERP audit trail) over all four domains; protected by function keys.</summary>
+public sealed class OperationsFunctions(OperationsService operations, IAuditLog audit)
 {
     [Function("OpsListExceptions")]
     public async Task<IActionResult> ListExceptions(
@@ -38,4 +39,9 @@ public sealed class OperationsFunctions(OperationsService operations)
     public async Task<IActionResult> Trace(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/trace/{correlationId}")] HttpRequest request, string correlationId, CancellationToken cancellationToken) =>
         await OperationsHttp.TraceAsync(operations, correlationId, cancellationToken);
+
+    [Function("OpsAudit")]
+    public async Task<IActionResult> Audit(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/audit")] HttpRequest request, CancellationToken cancellationToken) =>
+        await OperationsHttp.AuditAsync(audit, request, cancellationToken);
 }

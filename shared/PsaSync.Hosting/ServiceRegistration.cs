@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
@@ -67,6 +68,7 @@ public static class ServiceRegistration
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
         services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
+        services.AddSingleton<IAuditLog, TableAuditLog>();
 
         AddConnectors(services, options);
 
@@ -145,7 +147,9 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        // Every ERP change PsaSync makes leaves an audit record; the decorator wraps whichever connector is configured.
+        services.AddSingleton<IErpConnector>(sp => new AuditingErpConnector(
+            sp.GetRequiredService<SandboxErp>(), sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }
