@@ -114,23 +114,19 @@ public sealed class HostileInputTests(AzuriteFixture azurite, ITestOutputHelper 
         Assert.True(await runtime.QueuedAsync() > 0);
     }
 
+    /// <summary>The figures, to the test output (shown with --logger "console;verbosity=detailed", and kept in CI's .trx files).</summary>
     private void Print(List<Attack> attacks, (int Status, string? ContentType, string? Reason)[] answers, TimeSpan elapsed)
     {
-        output.WriteLine($"Hostile calls: {attacks.Count} (seed {Seed}) in {elapsed.TotalSeconds:0.0} s, {attacks.Count / elapsed.TotalSeconds:0} per second");
-        output.WriteLine("By kind:");
-        foreach (var group in attacks.GroupBy(a => a.Kind).OrderByDescending(g => g.Count()))
+        var lines = new List<string> { $"Hostile calls: {attacks.Count} (seed {Seed}) in {elapsed.TotalSeconds:0.0} s, {attacks.Count / elapsed.TotalSeconds:0} per second", "By kind:" };
+        lines.AddRange(attacks.GroupBy(a => a.Kind).OrderByDescending(g => g.Count()).Select(g => $"  {g.Key,-26} {g.Count(),5}"));
+        lines.Add("By route:");
+        lines.AddRange(attacks.GroupBy(a => a.Target).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"  {g.Key,-26} {g.Count(),5}"));
+        lines.Add("Answers by status and reason:");
+        lines.AddRange(answers.GroupBy(a => (a.Status, a.Reason)).OrderBy(g => g.Key.Status).ThenByDescending(g => g.Count())
+            .Select(g => $"  {g.Key.Status} {g.Key.Reason,-34} {g.Count(),5}"));
+        foreach (var line in lines)
         {
-            output.WriteLine($"  {group.Key,-26} {group.Count(),5}");
-        }
-        output.WriteLine("By route:");
-        foreach (var group in attacks.GroupBy(a => a.Target).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            output.WriteLine($"  {group.Key,-26} {group.Count(),5}");
-        }
-        output.WriteLine("Answers by status and reason:");
-        foreach (var group in answers.GroupBy(a => (a.Status, a.Reason)).OrderBy(g => g.Key.Status).ThenByDescending(g => g.Count()))
-        {
-            output.WriteLine($"  {group.Key.Status} {group.Key.Reason,-34} {group.Count(),5}");
+            output.WriteLine(line);
         }
     }
 
