@@ -1,6 +1,6 @@
 using Azure;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 using PsaSync.Core.Ingress;
@@ -17,7 +17,9 @@ public class KeyVaultWebhookSecretSourceTests
     private readonly SecretClient _client = Substitute.For<SecretClient>();
     private readonly ManualClock _clock = new(TestData.Now);
 
-    private KeyVaultWebhookSecretSource Source() => new(_client, Ttl, _clock, NullLogger<KeyVaultWebhookSecretSource>.Instance);
+    private readonly ListLogger _logger = new();
+
+    private KeyVaultWebhookSecretSource Source() => new(_client, Ttl, _clock, _logger);
 
     private void Holds(string name, string value) =>
         _client.GetSecretAsync(name, null, Arg.Any<CancellationToken>())
@@ -82,6 +84,9 @@ public class KeyVaultWebhookSecretSourceTests
         var secrets = await source.GetAsync("psa", CancellationToken.None);
 
         Assert.Equal(["cached-value"], secrets.Active);
+        var warning = Assert.Single(_logger.Lines);
+        Assert.Contains("psa", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("cached-value", warning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,6 +104,19 @@ public class KeyVaultWebhookSecretSourceTests
     {
         Assert.Equal("webhook-psa-current", KeyVaultWebhookSecretSource.SecretName("PSA", "current"));
         Assert.Equal("webhook-erp-previous", KeyVaultWebhookSecretSource.SecretName("erp", "previous"));
+    }
+
+    /// <summary>Every line logged, with its exception, as text.</summary>
+    private sealed class ListLogger : ILogger<KeyVaultWebhookSecretSource>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add($"{logLevel} {formatter(state, exception)} {exception}");
     }
 
     private sealed class ManualClock(DateTimeOffset start) : TimeProvider
