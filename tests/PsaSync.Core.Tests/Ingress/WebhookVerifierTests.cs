@@ -19,15 +19,15 @@ public class WebhookVerifierTests
 
     private WebhookVerifier Verifier(string? current = Current, string? previous = Previous, TimeSpan? tolerance = null)
     {
-        var current_ = current is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["psa"] = current };
-        var previous_ = previous is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["psa"] = previous };
+        var currentSecrets = current is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["psa"] = current };
+        var previousSecrets = previous is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["psa"] = previous };
         var limits = new IngressLimits { TimestampTolerance = tolerance ?? TimeSpan.FromMinutes(5) };
-        return new WebhookVerifier(new SettingsWebhookSecretSource(current_, previous_), limits, _clock, NullLogger<WebhookVerifier>.Instance);
+        return new WebhookVerifier(new SettingsWebhookSecretSource(currentSecrets, previousSecrets), limits, _clock, NullLogger<WebhookVerifier>.Instance);
     }
 
-    private Task<string?> ReasonAsync(WebhookVerifier verifier, string? timestamp, string? signature, byte[]? body = null, string source = "psa") =>
-        verifier.VerifyAsync(source, sourceIsServed: true, timestamp, signature, body ?? Body, CancellationToken.None).AsTask()
-            .ContinueWith(t => t.Result?.ReasonCode, TaskScheduler.Default);
+    /// <summary>The reason code the verifier refuses the call with, or null when it verifies.</summary>
+    private static async Task<string?> ReasonAsync(WebhookVerifier verifier, string? timestamp, string? signature, byte[]? body = null) =>
+        (await verifier.VerifyAsync("psa", sourceIsServed: true, timestamp, signature, body ?? Body, CancellationToken.None))?.ReasonCode;
 
     private static (string Timestamp, string Signature) Sign(string secret, DateTimeOffset at, byte[]? body = null)
     {
