@@ -102,8 +102,7 @@ var tablePrefix = 'psasync'
 // The four function apps. serviceName is the azure.yaml service (tagged azd-service-name). sendsTo: the queues the
 // app publishes to (its webhooks' queues; the customer handler also re-drives parked project events to
 // project-setup; the operations API in invoice-status replays a failed event to its domain's queue).
-// receivesFrom: the queue its Service Bus trigger reads. webhookSources: the sources of its webhook routes, whose
-// shared secrets it gets from Key Vault. taskHub: its own Durable task hub, because the four apps share one storage
+// receivesFrom: the queue its Service Bus trigger reads. taskHub: its own Durable task hub, because the four apps share one storage
 // account (time-expense runs the billing-readiness orchestrations). settings: app settings only this app reads
 // (its timer schedules). The order matters for the SERVICE_*_NAME outputs at the end of this file.
 var apps = [
@@ -114,10 +113,6 @@ var apps = [
       'project-setup'
     ]
     receivesFrom: 'customer-master'
-    webhookSources: [
-      'crm'
-      'erp'
-    ]
     taskHub: 'PsaSyncCustomerMaster'
     settings: {
       CustomerReconciliationSchedule: customerReconciliationSchedule
@@ -129,9 +124,6 @@ var apps = [
       'project-setup'
     ]
     receivesFrom: 'project-setup'
-    webhookSources: [
-      'psa'
-    ]
     taskHub: 'PsaSyncProjectSetup'
     settings: {
       ProjectReconciliationSchedule: projectReconciliationSchedule
@@ -144,9 +136,6 @@ var apps = [
       'time-expense'
     ]
     receivesFrom: 'time-expense'
-    webhookSources: [
-      'psa'
-    ]
     taskHub: 'PsaSyncTimeExpense'
     settings: {
       PeriodCloseBillingSchedule: periodCloseBillingSchedule
@@ -156,7 +145,6 @@ var apps = [
     serviceName: 'invoice-status'
     sendsTo: queueNames
     receivesFrom: 'invoice-status'
-    webhookSources: []
     taskHub: 'PsaSyncInvoiceStatus'
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
@@ -290,7 +278,6 @@ module functionApps 'app/function-app.bicep' = [for (app, i) in apps: {
     applicationInsightsName: monitoring.outputs.name
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     keyVaultUri: keyVault.outputs.uri
-    webhookSources: app.webhookSources
     taskHubName: app.taskHub
     maxDeliveryCount: maxDeliveryCount
     tablePrefix: tablePrefix

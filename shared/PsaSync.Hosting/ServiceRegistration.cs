@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
@@ -48,8 +50,14 @@ public static class ServiceRegistration
             MaxRetryDelay = options.Messaging.MaxRetryDelay,
             ClaimLease = options.Messaging.ClaimLease,
         });
-        services.AddSingleton(new IngressLimits());
-        services.AddSingleton(new WebhookSecrets { Secrets = new(options.Webhooks.Secrets, StringComparer.OrdinalIgnoreCase) });
+        services.AddSingleton(new IngressLimits
+        {
+            MaxPayloadBytes = options.Webhooks.MaxPayloadBytes,
+            MaxRecordsPerCall = options.Webhooks.MaxRecordsPerCall,
+            TimestampTolerance = options.Webhooks.TimestampTolerance,
+        });
+        AddWebhookSecrets(services, options.Webhooks);
+        services.AddSingleton<WebhookVerifier>();
 
         services.AddSingleton(_ => CreateTableServiceClient(options.Storage));
         services.AddSingleton(Options.Create(new TableStorageOptions { TablePrefix = options.Storage.TablePrefix }));
@@ -66,6 +74,7 @@ public static class ServiceRegistration
             sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<IProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
+        services.AddSingleton<IAuditLog, TableAuditLog>();
 
         AddConnectors(services, options);
 
@@ -126,6 +135,21 @@ public static class ServiceRegistration
         return services;
     }
 
+    /// <summary>Azure: Key Vault with the app's identity (AZURE_CLIENT_ID picks it). Locally: the settings.</summary>
+    private static void AddWebhookSecrets(IServiceCollection services, WebhookSettings webhooks)
+    {
+        if (webhooks.KeyVaultUri is { } vault)
+        {
+            services.AddSingleton<IWebhookSecretSource>(sp => new KeyVaultWebhookSecretSource(
+                new SecretClient(vault, new DefaultAzureCredential()), webhooks.SecretCacheTtl,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultWebhookSecretSource>>()));
+        }
+        else
+        {
+            services.AddSingleton<IWebhookSecretSource>(new SettingsWebhookSecretSource(webhooks.Secrets, webhooks.PreviousSecrets));
+        }
+    }
+
     private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)
     {
         RequireKind("Erp", options.Erp.Kind);
@@ -136,7 +160,9 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        // Every ERP change PsaSync makes leaves an audit record; the decorator wraps whichever connector is configured.
+        services.AddSingleton<IErpConnector>(sp => new AuditingErpConnector(
+            sp.GetRequiredService<SandboxErp>(), sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }

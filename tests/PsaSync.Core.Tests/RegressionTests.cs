@@ -85,11 +85,11 @@ public class RegressionTests
     public async Task A_null_time_entry_is_refused_with_400_at_the_edge()
     {
         var publisher = Substitute.For<IMessagePublisher>();
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(),
-            new IngressLimits(), new WebhookSecrets { Secrets = { ["psa"] = "psa-secret" } }, new ManualClock(TestData.Now), NullLogger<WebhookIngress>.Instance);
+        var ingress = SignedCalls.Ingress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(), new ManualClock(TestData.Now),
+            new Dictionary<string, string> { ["psa"] = "psa-secret" });
 
-        var result = await ingress.AcceptAsync("psa/time", WebhookBodies.Utf8("""{"eventType":"time_entry.approved","timeEntries":[null]}"""), "req-1",
-            "psa-secret", CancellationToken.None);
+        var result = await ingress.AcceptAsync(
+            SignedCalls.Request("psa/time", """{"eventType":"time_entry.approved","timeEntries":[null]}""", "psa-secret", TestData.Now), CancellationToken.None);
 
         Assert.Equal(400, result.StatusCode);
         Assert.Equal("WEBHOOK_SCHEMA_INVALID", result.Problem?.ReasonCode);

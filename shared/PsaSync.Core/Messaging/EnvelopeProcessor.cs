@@ -1,3 +1,4 @@
+using PsaSync.Core.Audit;
 using Microsoft.Extensions.Logging;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -85,6 +86,8 @@ public sealed class EnvelopeProcessor(
         HandlerResult result;
         try
         {
+            // ERP changes the handler makes are audited under this event's timeline.
+            using var audit = AuditContext.Begin(envelope.CorrelationId, envelope.Subject);
             result = await handler.HandleAsync(envelope, isRedelivery, cancellationToken);
         }
         catch (EnvelopeFormatException ex)
