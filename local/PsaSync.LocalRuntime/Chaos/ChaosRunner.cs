@@ -86,6 +86,8 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
     private long _duplicates;
     private long _outOfOrder;
     private long _children;
+    private long _sends;
+    private int _replayed;
 
     private string ErpJournal => Path.Combine(_sandboxDirectory, "sandbox-erp.jsonl");
 
@@ -151,7 +153,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             using (var replay = await runtime.Http.PostAsync($"api/ops/exceptions/replay?reason={ReasonCodes.ProjectNotInErp.Code}", null, cancellationToken))
             {
                 var replayed = await replay.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-                Count("replayed-by-operator", replayed.GetProperty("replayed").GetInt32());
+                _replayed = replayed.GetProperty("replayed").GetInt32();
             }
             await DrainAsync(cancellationToken);
 
@@ -179,6 +181,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
                 ["duplicate deliveries sent"] = _duplicates,
                 ["children sent before their parent"] = _outOfOrder,
                 ["children sent (projects, timesheets)"] = _children,
+                ["exceptions replayed by the operator"] = _replayed,
                 ["accepted events (correlation ids)"] = _correlationIds.Count,
                 ["duplicates absorbed"] = timelines.Sum(t => t.Entries.Count(e => e.Step == TraceSteps.DuplicateAbsorbed)),
                 ["retries scheduled"] = timelines.Sum(t => t.Entries.Count(e => e.Step == TraceSteps.RetryScheduled)),
@@ -232,8 +235,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         ["PsaSync__Erp__Faults__ThrottleRate"] = options.ErpThrottleRate.ToString(CultureInfo.InvariantCulture),
         ["PsaSync__Erp__Faults__CommitThenTimeoutRate"] = options.ErpCommitThenTimeoutRate.ToString(CultureInfo.InvariantCulture),
         ["PsaSync__Erp__Faults__RetryAfter"] = "00:00:00.2",
-        ["Logging__LogLevel__Default"] = "Warning",
-    }, cancellationToken);
+    }, Path.Combine(_sandboxDirectory, "runtime.log"), cancellationToken);
 
     private async Task SendProjectsAsync(RuntimeProcess runtime, IReadOnlyList<Project> projects, CancellationToken cancellationToken)
     {
@@ -269,7 +271,9 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
     /// <summary>Posts one webhook, sometimes twice as real senders do, and remembers the correlation ids of its 202.</summary>
     private async Task SendAsync(RuntimeProcess runtime, string route, string body, CancellationToken cancellationToken)
     {
-        var deliveries = _random.NextDouble() < options.DuplicateDeliveryRate ? 2 : 1;
+        // Every call whose running share crosses the rate is delivered twice, so the share is the rate at any size.
+        _sends++;
+        var deliveries = Math.Floor(_sends * options.DuplicateDeliveryRate) > Math.Floor((_sends - 1) * options.DuplicateDeliveryRate) ? 2 : 1;
         for (var d = 0; d < deliveries; d++)
         {
             using var request = WebhookSignature.CreateRequest($"api/webhooks/{route}", body, Secret, DateTimeOffset.UtcNow);
@@ -368,10 +372,13 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         for (var attempt = 1; ; attempt++)
         {
             using var response = await runtime.Http.PostAsync($"api/jobs/{job}", null, cancellationToken);
-            if (response.IsSuccessStatusCode || attempt == 20)
+            if (response.IsSuccessStatusCode)
             {
-                response.EnsureSuccessStatusCode();
                 return;
+            }
+            if (attempt == 20)
+            {
+                throw new InvalidOperationException($"Job {job} answered {(int)response.StatusCode} 20 times: {await response.Content.ReadAsStringAsync(cancellationToken)}");
             }
             await Task.Delay(500, cancellationToken);
         }

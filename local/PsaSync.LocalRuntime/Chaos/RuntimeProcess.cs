@@ -20,7 +20,8 @@ public sealed class RuntimeProcess : IDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<RuntimeProcess> StartAsync(IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    /// <param name="logPath">Where the process's console output goes, for the post-mortem of a failed run.</param>
+    public static async Task<RuntimeProcess> StartAsync(IReadOnlyDictionary<string, string> environment, string logPath, CancellationToken cancellationToken)
     {
         var port = FreePort();
         // This assembly is psasync-local.dll; the child runs it with the dotnet host that runs us.
@@ -35,8 +36,9 @@ public sealed class RuntimeProcess : IDisposable
         }
         info.Environment["Runtime__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the local runtime process.");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var log = TextWriter.Synchronized(new StreamWriter(logPath, append: true) { AutoFlush = true });
+        process.OutputDataReceived += (_, e) => log.WriteLine(e.Data);
+        process.ErrorDataReceived += (_, e) => log.WriteLine(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
