@@ -190,9 +190,19 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
                 ["lost"] = checks.Lost,
                 ["double-posted"] = checks.DoublePosted,
             };
-            return new ChaosSummary(figures, new Dictionary<string, int>(_faults),
+            var summary = new ChaosSummary(figures, new Dictionary<string, int>(_faults),
                 open.GroupBy(x => x.ReasonCode).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
                 checks.Passed, checks.Failures, checks.Lost, checks.DoublePosted, stopwatch.Elapsed);
+            // A failed run keeps its sandbox journals and the runtime's log for the post-mortem.
+            if (summary.Passed)
+            {
+                Directory.Delete(_sandboxDirectory, recursive: true);
+            }
+            else
+            {
+                output.WriteLine($"   sandbox journals and runtime.log kept in {_sandboxDirectory}");
+            }
+            return summary;
         }
         finally
         {
