@@ -11,7 +11,8 @@ namespace PsaSync.Functions.InvoiceStatus;
 
 /// <summary>
 /// The invoice status feedback app's bindings: the poll of the ERP's invoice changes that carries invoices, payments
-/// and credits to the PSA, the money-level billing reconciliation, the exception-backlog metrics, and the domain queue
+/// and credits to the PSA, the open exception items shown on PSA records, the money-level billing reconciliation,
+/// the exception-backlog metrics, and the domain queue
 /// (which settles explicitly like every domain's and dead-letters any event it has no handler for, with an
 /// EVENT_UNSUPPORTED exception item).
 /// </summary>
@@ -20,6 +21,10 @@ public sealed class InvoiceStatusFunctions([FromKeyedServices(QueueNames.Invoice
     [Function("InvoiceFeedback")]
     public Task PollInvoiceChanges([TimerTrigger("%InvoiceFeedbackSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         jobs.RunAsync(JobNames.InvoiceFeedback, cancellationToken);
+
+    [Function("PsaExceptionNotes")]
+    public Task ShowExceptionsInPsa([TimerTrigger("%PsaExceptionNotesSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        jobs.RunAsync(JobNames.PsaExceptionNotes, cancellationToken);
 
     [Function("BillingReconciliation")]
     public Task Reconcile([TimerTrigger("%BillingReconciliationSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>

@@ -113,6 +113,7 @@ public static class ServiceRegistration
         services.AddSingleton<InvoiceChangeApplier>();
         services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
+        services.AddSingleton<IScheduledJob, PsaExceptionNotesJob>();
         services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
