@@ -95,6 +95,7 @@ public static class ServiceRegistration
         services.AddKeyedSingleton<IEventHandler, TimeApprovalRevokedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, ExpenseApprovedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, MilestoneCompletedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, InvoiceChangedHandler>(QueueNames.InvoiceStatus);
 
         services.AddSingleton(options.Billing);
         services.AddSingleton<BillingChecks>();
