@@ -90,7 +90,7 @@ CONF
     -u project_invoice timesheet_cost --activate-dependencies --email admin@example.invalid \
     </dev/null >"$home/admin.log" 2>&1 || { tail -n 20 "$home/admin.log" >&2; fail "trytond-admin failed"; }
   say "database $db created with its modules ($(took)s)"
-  TRYTON_API_PASSWORD="$api_password" $py -W ignore "$here/tryton_setup.py" "$home/trytond.conf" "$db" \
+  PYTHONWARNINGS=ignore TRYTON_API_PASSWORD="$api_password" $py "$here/tryton_setup.py" "$home/trytond.conf" "$db" \
     >"$home/setup.log" 2>&1 || { tail -n 20 "$home/setup.log" >&2; fail "company setup failed"; }
   sed 's/^/tryton:   /' "$home/setup.log"
   cp "$home/db/$db.sqlite" "$home/$db.seed.sqlite"

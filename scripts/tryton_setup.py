@@ -7,7 +7,7 @@ Talks to the database directly through proteus (no server needed). Each step loo
 first, so running it twice changes nothing. Creates: the USD currency, the company, the minimal chart of accounts
 with default receivable/payable accounts, fiscal years for last, this and next year (monthly periods, an invoice
 sequence each, so a run around New Year still posts), the payment terms PsaSync's reference data names (NET15 ...
-NET60), a cash payment method for recording payments, the service product PSA-SERVICE (unit hour) that invoice
+NET60), the billing countries, a party category for customers that need purchase orders, a cash payment method for recording payments, the service product PSA-SERVICE (unit hour) that invoice
 lines are booked to, and the API user psa_sync.
 """
 import datetime
@@ -22,6 +22,10 @@ COMPANY_NAME = 'PsaSync Consulting'
 PRODUCT_CODE = 'PSA-SERVICE'
 API_LOGIN = 'psa_sync'
 PAYMENT_TERM_DAYS = {'NET15': 15, 'NET30': 30, 'NET45': 45, 'NET60': 60}
+# Debian's Tryton has no country data loaded; these are the billing countries PsaSync's reference data uses.
+COUNTRIES = {'US': 'United States', 'DE': 'Germany', 'GB': 'United Kingdom'}
+# Parties in this category need a purchase order on their projects (Tryton 6.0 has no such field).
+PO_CATEGORY = 'Purchase order required'
 
 
 def timed(label, action):
@@ -117,6 +121,19 @@ def payment_terms():
         term.save()
 
 
+def countries():
+    Country = Model.get('country.country')
+    for code, name in COUNTRIES.items():
+        if not Country.find([('code', '=', code)]):
+            Country(code=code, name=name).save()
+
+
+def party_category():
+    Category = Model.get('party.category')
+    if not Category.find([('name', '=', PO_CATEGORY)]):
+        Category(name=PO_CATEGORY).save()
+
+
 def payment_method(comp, accs):
     Method = Model.get('account.invoice.payment.method')
     if Method.find([('name', '=', 'Cash')]):
@@ -170,6 +187,8 @@ def main(conf, database):
     for year in (this_year - 1, this_year, this_year + 1):
         timed('fiscal year %s, monthly periods' % year, lambda: fiscal_year(comp, year))
     timed('payment terms NET15..NET60', payment_terms)
+    timed('countries %s' % ', '.join(COUNTRIES), countries)
+    timed('party category "%s"' % PO_CATEGORY, party_category)
     timed('payment method Cash', lambda: payment_method(comp, accs))
     timed('service product %s' % PRODUCT_CODE, lambda: service_product(accs))
     timed('API user %s' % API_LOGIN, lambda: api_user(comp, password))
