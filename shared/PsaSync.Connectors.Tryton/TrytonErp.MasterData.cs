@@ -152,7 +152,7 @@ public sealed partial class TrytonErp
     private static string CompactTaxId(string? taxId) =>
         string.Concat((taxId ?? "").Where(char.IsLetterOrDigit)).ToUpperInvariant();
 
-    private static readonly string[] ProjectFields = ["name", "comment", "state", "party.code", "timesheet_works"];
+    private static readonly string[] ProjectFields = ["name", "comment", "status.progress", "party.code", "timesheet_works"];
 
     public async Task<ErpProject?> FindProjectAsync(string psaProjectId, CancellationToken cancellationToken) =>
         (await ProjectRowsAsync([["comment", "=", Marker + psaProjectId]], cancellationToken)).Select(ToProject).FirstOrDefault();
@@ -193,7 +193,10 @@ public sealed partial class TrytonErp
         return ToProject((await ProjectRowsAsync([["id", "=", id]], cancellationToken)).Single());
     }
 
-    /// <summary>Tryton projects are open or done: on hold and closed both become done (and read back as closed).</summary>
+    /// <summary>
+    /// Tryton's work statuses are Open (the default) and Done (100 % progress): on hold and closed both become Done and
+    /// read back as closed.
+    /// </summary>
     public async Task<ErpProject> SetProjectStatusAsync(string erpProjectCode, ProjectStatus status, CancellationToken cancellationToken)
     {
         var id = IdOf(erpProjectCode, "ERP project code");
@@ -201,7 +204,19 @@ public sealed partial class TrytonErp
         {
             throw new ErpException(ErpFailureKind.Rejected, $"Project {erpProjectCode} does not exist in Tryton.");
         }
-        await client.WriteAsync("project.work", [id], new Dictionary<string, object?> { ["state"] = status == ProjectStatus.Active ? "opened" : "done" }, cancellationToken);
+        var statuses = await client.SearchReadAsync<StatusRow>("project.work.status", new object[] { new object[] { "types", "in", new[] { "project" } } },
+            ["progress"], cancellationToken, order: new object[] { new object[] { "sequence", "ASC" }, new object[] { "id", "ASC" } });
+        var wanted = status == ProjectStatus.Active ? statuses.FirstOrDefault(s => s.Progress is null or < 1.0) : statuses.FirstOrDefault(s => s.Progress is >= 1.0);
+        if (wanted is null)
+        {
+            throw new ErpException(ErpFailureKind.Rejected, $"Tryton has no project status for {status} (an open one and a done one are expected).");
+        }
+        var values = new Dictionary<string, object?> { ["status"] = wanted.Id };
+        if (wanted.Progress is { } progress)
+        {
+            values["progress"] = progress;
+        }
+        await client.WriteAsync("project.work", [id], values, cancellationToken);
         return ToProject((await ProjectRowsAsync([["id", "=", id]], cancellationToken)).Single()) with { Status = status };
     }
 
@@ -210,7 +225,7 @@ public sealed partial class TrytonErp
 
     private static ErpProject ToProject(ProjectRow row)
     {
-        var active = row.State == "opened";
+        var active = row.IsOpen;
         return new ErpProject(Text(row.Id), row.Comment is { } c && c.StartsWith(Marker, StringComparison.Ordinal) ? c[Marker.Length..] : "", active)
         {
             Status = active ? ProjectStatus.Active : ProjectStatus.Closed,

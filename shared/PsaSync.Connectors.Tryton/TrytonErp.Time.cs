@@ -113,7 +113,7 @@ public sealed partial class TrytonErp
     {
         var ids = projectCodes.Distinct(StringComparer.Ordinal).Select(code => int.TryParse(code, out var id) ? id : 0).Where(id => id > 0).ToArray();
         var rows = await ProjectRowsAsync([["id", "in", ids]], cancellationToken);
-        return rows.ToDictionary(r => Text(r.Id), r => r.State == "opened" && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
+        return rows.ToDictionary(r => Text(r.Id), r => r.IsOpen && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
     }
 
     /// <summary>The employee of each resource id, creating the party and employee of those Tryton does not have yet.</summary>

@@ -19,7 +19,13 @@ internal sealed record AddressRow(int Id, int Party, [property: JsonPropertyName
 
 internal sealed record EmployeeRow(int Id, int Party);
 
-internal sealed record ProjectRow(int Id, string Name, string? Comment, string State, [property: JsonPropertyName("party.")] CodeRow? Party, List<int> TimesheetWorks);
+internal sealed record ProjectRow(int Id, string Name, string? Comment, [property: JsonPropertyName("status.")] StatusRow? Status, [property: JsonPropertyName("party.")] CodeRow? Party, List<int> TimesheetWorks)
+{
+    /// <summary>Open unless its status is a finishing one (Tryton's "Done" requires 100 % progress).</summary>
+    public bool IsOpen => Status?.Progress is not >= 1.0;
+}
+
+internal sealed record StatusRow(int Id, double? Progress);
 
 internal sealed record TimesheetLineRow(int Id, string? Description);
 
