@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PsaSync.Connectors.Tryton;
 using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
@@ -25,6 +26,9 @@ namespace PsaSync.LocalRuntime;
 /// </summary>
 public static class LocalRuntimeHost
 {
+    /// <summary>The value of <c>PsaSync:Erp:Kind</c> that connects the local runtime to Tryton instead of the sandbox ERP.</summary>
+    public const string TrytonKind = "tryton";
+
     public static WebApplication Build(LocalRuntimeOptions options, IConfiguration configuration, LogLevel minimumLogLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -40,6 +44,11 @@ public static class LocalRuntimeHost
         builder.WebHost.UseUrls($"http://{options.BindAddress}:{options.Port}");
 
         builder.Services.AddSingleton(options);
+        // PsaSync:Erp:Kind chooses the ERP: the sandbox (default) or a live Tryton (scripts/tryton.sh starts one).
+        if (string.Equals(builder.Configuration["PsaSync:Erp:Kind"], TrytonKind, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddTrytonErp(builder.Configuration);
+        }
         builder.Services.AddPsaSync(builder.Configuration);
         builder.Services.AddSingleton(sp => new TableMessageQueue(sp.GetRequiredService<TableProvider>(), sp.GetRequiredService<TimeProvider>())
         {

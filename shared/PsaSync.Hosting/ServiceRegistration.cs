@@ -115,7 +115,13 @@ public static class ServiceRegistration
 
     private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)
     {
-        RequireKind("Erp", options.Erp.Kind);
+        // A host may register another ERP connector before calling AddPsaSync (the local runtime's Tryton option);
+        // otherwise the sandbox is the only ERP this library knows.
+        var erpChosenByHost = services.Any(s => s.ServiceType == typeof(IErpConnector));
+        if (!erpChosenByHost)
+        {
+            RequireKind("Erp", options.Erp.Kind);
+        }
         RequireKind("Psa", options.Psa.Kind);
         var journals = options.SandboxDataDirectory;
         if (journals is not null)
@@ -123,7 +129,7 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        services.TryAddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }
