@@ -39,6 +39,9 @@ param parkingSweepSchedule string = '0 */15 * * * *'
 @description('NCRONTAB schedule of period-close billing, which starts the billing-readiness runs (time-expense app).')
 param periodCloseBillingSchedule string = '0 0 6 1 * *'
 
+@description('NCRONTAB schedule of the poll that carries ERP invoice changes and payments to the PSA (invoice-status app).')
+param invoiceFeedbackSchedule string = '0 */5 * * * *'
+
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
 
@@ -150,7 +153,9 @@ var apps = [
     receivesFrom: 'invoice-status'
     webhookSources: []
     taskHub: 'PsaSyncInvoiceStatus'
-    settings: {}
+    settings: {
+      InvoiceFeedbackSchedule: invoiceFeedbackSchedule
+    }
   }
 ]
 
@@ -337,6 +342,7 @@ output PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE string = customerReconciliationS
 output PSASYNC_PROJECT_RECONCILIATION_SCHEDULE string = projectReconciliationSchedule
 output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
+output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

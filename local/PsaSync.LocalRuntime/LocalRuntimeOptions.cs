@@ -26,6 +26,7 @@ public sealed class LocalRuntimeOptions
         [JobNames.CustomerReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ProjectReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
+        [JobNames.InvoiceFeedback] = TimeSpan.FromMinutes(1),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
     };
 }

@@ -52,13 +52,17 @@ internal static class WebhookShape
     /// <summary>Formats a date the way every sandbox webhook carries it.</summary>
     /// <summary>
     /// The envelope of one record (version) a webhook carries: idempotency key system:kind:id[:vN], the correlation
-    /// id derived from it, the webhook's time and event id (or the edge's, when the vendor sends none).
+    /// id derived from it, the webhook's time and event id (or the edge's, when the vendor sends none). An
+    /// <paramref name="action"/> on a record version (e.g. "revoked") gets its own key, :vN:action, but stays on the
+    /// version's timeline.
     /// </summary>
-    public static EventEnvelope Envelope<TEvent>(TEvent data, RecordRef subject, int? version, DateTimeOffset? occurredAt, string? eventId, WebhookContext context)
+    public static EventEnvelope Envelope<TEvent>(TEvent data, RecordRef subject, int? version, DateTimeOffset? occurredAt, string? eventId, WebhookContext context,
+        string? action = null)
         where TEvent : ICanonicalEvent
     {
-        var key = $"{subject.System}:{subject.Kind}:{subject.Id}" + (version is { } v ? $":v{v}" : "");
-        return EventEnvelope.Create(data, subject.System, subject.ToString(), key, CorrelationIds.ForIdempotencyKey(key),
+        var recordKey = $"{subject.System}:{subject.Kind}:{subject.Id}" + (version is { } v ? $":v{v}" : "");
+        var key = action is null ? recordKey : $"{recordKey}:{action}";
+        return EventEnvelope.Create(data, subject.System, subject.ToString(), key, CorrelationIds.ForIdempotencyKey(recordKey),
             occurredAt ?? context.ReceivedAt, eventId ?? context.RequestId);
     }
 

@@ -12,6 +12,7 @@ using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
+using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.MasterData;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Parking;
@@ -60,6 +61,7 @@ public static class ServiceRegistration
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
         services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
+        services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
 
         AddConnectors(services, options);
 
@@ -75,7 +77,9 @@ public static class ServiceRegistration
         services.AddSingleton<ParkedEventRedriver>();
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
         services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
+        services.AddSingleton<TimeReversals>();
         services.AddKeyedSingleton<IEventHandler, TimeApprovedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, TimeApprovalRevokedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, ExpenseApprovedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, MilestoneCompletedHandler>(QueueNames.TimeExpense);
 
@@ -93,6 +97,8 @@ public static class ServiceRegistration
         services.AddSingleton<OperationsService>();
         services.AddSingleton<IScheduledJob, CustomerReconciliationJob>();
         services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
+        services.AddSingleton<InvoiceChangeApplier>();
+        services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {

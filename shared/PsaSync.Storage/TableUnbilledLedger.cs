@@ -7,6 +7,7 @@ namespace PsaSync.Storage;
 /// <summary>
 /// The unbilled ledger on Table Storage: partition = project and period (what one invoice draws from), row =
 /// entry key. State changes of a batch are entity-group transactions of up to 100 rows, each guarded by its ETag.
+/// An index partition per source record (<c>source|kind|id</c>) points at every version of it, for corrections.
 /// </summary>
 public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
 {
@@ -15,6 +16,12 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     public async Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        // The index first: an index row whose entry is missing is skipped when read, an entry nobody can find is not.
+        await table.UpsertEntityAsync(new TableEntity(IndexPartitionOf(entry.Kind, entry.SourceId), TableKeys.Escape(entry.EntryKey))
+        {
+            ["ProjectId"] = entry.ProjectId,
+            ["Period"] = entry.Period,
+        }, TableUpdateMode.Replace, cancellationToken);
         try
         {
             await table.AddEntityAsync(ToEntity(entry), cancellationToken);
@@ -28,6 +35,42 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
 
     public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
         [.. (await RowsAsync(projectId, period, cancellationToken)).Select(ToEntry)];
+
+    public async Task<IReadOnlyList<LedgerEntry>> ListVersionsAsync(LedgerEntryKind kind, string sourceId, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var versions = new List<LedgerEntry>();
+        await foreach (var pointer in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartitionOf(kind, sourceId)}"), cancellationToken: cancellationToken))
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(
+                PartitionOf(pointer.GetString("ProjectId") ?? "", pointer.GetString("Period") ?? ""), pointer.RowKey, cancellationToken: cancellationToken);
+            if (row.HasValue && row.Value is { } entity)
+            {
+                versions.Add(ToEntry(entity));
+            }
+        }
+        return versions;
+    }
+
+    public async Task<bool> ReverseAsync(LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(entry.ProjectId, entry.Period), TableKeys.Escape(entry.EntryKey), cancellationToken: cancellationToken);
+        if (!row.HasValue || row.Value is not { } current || ToEntry(current).State != LedgerEntryState.Unbilled)
+        {
+            return false;
+        }
+        try
+        {
+            await table.UpdateEntityAsync(ToEntity(ToEntry(current) with { State = LedgerEntryState.Reversed }), current.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            // Reserved or reversed by someone else in between: the caller reads the state again.
+            return false;
+        }
+    }
 
     public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
         TransitionAsync(projectId, period, cancellationToken,
@@ -70,6 +113,8 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     }
 
     private static string PartitionOf(string projectId, string period) => TableKeys.Escape(projectId) + "|" + period;
+
+    private static string IndexPartitionOf(LedgerEntryKind kind, string sourceId) => $"source|{kind}|{TableKeys.Escape(sourceId)}";
 
     private static TableEntity ToEntity(LedgerEntry e)
     {

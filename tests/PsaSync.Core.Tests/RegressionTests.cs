@@ -50,9 +50,11 @@ public class RegressionTests
     public async Task An_envelope_of_a_newer_schema_version_is_dead_lettered_at_once_as_EVENT_UNSUPPORTED()
     {
         var harness = new ProcessorHarness();
-        var handler = new TimeApprovedHandler(
-            Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), new InMemoryLedger(),
-            new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock));
+        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock);
+        var erp = Substitute.For<IErpConnector>();
+        var ledger = new InMemoryLedger();
+        var handler = new TimeApprovedHandler(erp, Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), ledger,
+            new InMemoryProjectProfiles(), new PsaSync.Core.TimeExpense.TimeReversals(erp, ledger, support), support);
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);

@@ -76,6 +76,62 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
         Assert.Empty(await runtime.OpenExceptionsAsync());
     }
 
+    [Fact]
+    public async Task A_revoked_entry_is_left_off_the_invoice_and_one_revoked_after_billing_becomes_a_credit_candidate()
+    {
+        await using var runtime = await ReadyToBillAsync();
+        runtime.Psa.RevokeApproval("TE-7003");
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([Approved[2]], DateTimeOffset.UtcNow), times: 2);
+        await runtime.DrainAsync();
+
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        Assert.Equal(BillingState.Invoiced, (await WaitForCompletionAsync(runtime)).Output!.State);
+        var invoice = Assert.Single(runtime.Erp.Invoices);
+        Assert.Equal(8m * 150m + 6m * 190m, invoice.Net);
+        Assert.Equal(0m, runtime.Erp.TimeLines.Where(l => l.Line.ExternalId.StartsWith("PSA-TE-TE-7003-", StringComparison.Ordinal)).Sum(l => l.Line.Hours));
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+
+        runtime.Psa.RevokeApproval("TE-7002");
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([Approved[1]], DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+
+        var candidate = Assert.Single(await runtime.OpenExceptionsAsync());
+        Assert.Equal(ReasonCodes.TimeCreditCandidate.Code, candidate.ReasonCode);
+        Assert.Contains(invoice.InvoiceId, candidate.Message);
+        Assert.Single(runtime.Erp.Invoices);
+    }
+
+    [Fact]
+    public async Task Payments_reach_the_PSA_in_order_and_the_trace_of_a_time_entry_runs_from_webhook_to_paid_invoice()
+    {
+        await using var runtime = await ReadyToBillAsync();
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        await WaitForCompletionAsync(runtime);
+        var invoice = Assert.Single(runtime.Erp.Invoices);
+
+        await RunJobAsync(runtime, "invoice-feedback");
+        runtime.Erp.SettleInvoice(invoice.InvoiceId, 1000m);
+        await RunJobAsync(runtime, "invoice-feedback");
+        runtime.Erp.SettleInvoice(invoice.InvoiceId, invoice.Gross - 1000m);
+        await RunJobAsync(runtime, "invoice-feedback");
+        await RunJobAsync(runtime, "invoice-feedback");
+
+        Assert.Equal(
+            [(PsaInvoiceState.Issued, invoice.Gross), (PsaInvoiceState.PartiallyPaid, invoice.Gross - 1000m), (PsaInvoiceState.Paid, 0m)],
+            runtime.Psa.InvoiceHistory.Select(i => (i.State, i.Balance)));
+        Assert.Equal(["TE-7001", "TE-7002", "TE-7003"], runtime.Psa.Invoices[invoice.InvoiceId].BilledRecordIds.Order(StringComparer.Ordinal));
+        Assert.Null(runtime.Psa.InvoiceOf("TE-7004"));
+
+        using var response = await runtime.GetAsync("api/ops/trace?record=psa/time-entry/TE-7002");
+        var timeline = Assert.Single((await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync())).RootElement.GetProperty("timelines").EnumerateArray());
+        var details = timeline.GetProperty("entries").EnumerateArray().Select(e => $"{e.GetProperty("step").GetString()}: {e.GetProperty("detail").GetString()}").ToList();
+        Assert.StartsWith("accepted", details[0]);
+        Assert.Contains(details, d => d.StartsWith("posted", StringComparison.Ordinal));
+        Assert.Contains("issued", details[^3]);
+        Assert.Contains("partly paid", details[^2]);
+        Assert.Contains("paid in full", details[^1]);
+    }
+
     [Theory]
     [InlineData(SandboxErp.Operations.SetInvoiceLines)]
     [InlineData(SandboxErp.Operations.PostInvoice)]
@@ -116,6 +172,12 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
         await runtime.DrainAsync();
         Assert.Empty(await runtime.OpenExceptionsAsync());
         return runtime;
+    }
+
+    private static async Task RunJobAsync(LocalRuntimeHarness runtime, string job)
+    {
+        using var response = await runtime.PostEmptyAsync($"api/jobs/{job}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
     private static Task<IReadOnlyList<LedgerEntry>> LedgerAsync(LocalRuntimeHarness runtime) =>

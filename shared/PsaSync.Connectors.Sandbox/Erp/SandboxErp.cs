@@ -394,6 +394,34 @@ public sealed class SandboxErp : IErpConnector
         return posting;
     }
 
+    public async Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.ReverseTime, externalId, isWrite: true, cancellationToken);
+        ErpPosting reversal;
+        lock (_gate)
+        {
+            if (!_timeByExternalId.TryGetValue(externalId, out var original))
+            {
+                return null;
+            }
+            if (_timeByExternalId.TryGetValue(reversalExternalId, out var existing))
+            {
+                return new ErpPosting(existing.ErpDocumentId, reversalExternalId);
+            }
+            // Dated like the original; a closed period refuses it as it would refuse any posting into it.
+            var posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", original.Line with { ExternalId = reversalExternalId, Hours = -original.Line.Hours });
+            if (_closedPeriods.Contains(original.Line.WorkDate.ToString("yyyy-MM", CultureInfo.InvariantCulture)))
+            {
+                _faults.Count(SandboxFault.PeriodClosed);
+                throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {original.Line.WorkDate:yyyy-MM} is closed: time line {original.ErpDocumentId} cannot be reversed in it.");
+            }
+            Record(TimeLineKind, posted);
+            reversal = new ErpPosting(posted.ErpDocumentId, reversalExternalId);
+        }
+        ThrowIfCommittedThenTimedOut(call, "reversal");
+        return reversal;
+    }
+
     /// <summary>One request for the whole batch, as with an OData $batch: each line is accepted or refused on its own.</summary>
     public async Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken)
     {
@@ -893,6 +921,7 @@ public sealed class SandboxErp : IErpConnector
         public const string FindTime = "find-time";
         public const string PostTime = "post-time";
         public const string PostTimeLines = "post-time-lines";
+        public const string ReverseTime = "reverse-time";
         public const string GetInvoiceChanges = "get-invoice-changes";
         public const string IsFiscalPeriodOpen = "is-fiscal-period-open";
         public const string FindInvoiceByBatch = "find-invoice-by-batch";
@@ -905,7 +934,7 @@ public sealed class SandboxErp : IErpConnector
         public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
         {
             GetReferenceData, FindCustomer, GetCustomer, FindSimilarCustomers, CreateCustomer, UpdateCustomer, ListCustomers,
-            FindProject, CreateProject, SetProjectStatus, ListProjects, FindTime, PostTime, PostTimeLines, IsFiscalPeriodOpen, FindInvoiceByBatch,
+            FindProject, CreateProject, SetProjectStatus, ListProjects, FindTime, PostTime, PostTimeLines, ReverseTime, IsFiscalPeriodOpen, FindInvoiceByBatch,
             CreateDraftInvoice, SetInvoiceLines, PostInvoice, CancelDraftInvoice, CreditInvoice, GetInvoiceChanges,
         };
     }

@@ -24,6 +24,7 @@ public sealed class SandboxPsa : IPsaConnector
     private const string ApprovedExpenseKind = "approved-expense";
     private const string ApprovalRevokedKind = "approval-revoked";
     private const string PendingExpenseApprovalsKind = "pending-expense-approvals";
+    private const string InvoiceStatusKind = "invoice-status";
 
     private readonly Dictionary<string, TimeEntrySyncStatus> _timeStatus = [];
     private readonly Dictionary<string, PsaCustomer> _customersByKey = [];
@@ -31,6 +32,8 @@ public sealed class SandboxPsa : IPsaConnector
     private readonly Dictionary<string, TimeEntry> _approvedTime = [];
     private readonly Dictionary<string, Expense> _approvedExpenses = [];
     private readonly Dictionary<(string ProjectId, string Period), int> _pendingExpenseApprovals = [];
+    private readonly Dictionary<string, PsaInvoiceStatus> _invoices = [];
+    private readonly List<PsaInvoiceStatus> _invoiceHistory = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
@@ -84,6 +87,28 @@ public sealed class SandboxPsa : IPsaConnector
     }
 
     /// <summary>Starts or ends an outage: while it lasts, every call fails with 503.</summary>
+    /// <summary>The latest state of each invoice the PSA was told about, by invoice id.</summary>
+    public IReadOnlyDictionary<string, PsaInvoiceStatus> Invoices
+    {
+        get { lock (_gate) { return new Dictionary<string, PsaInvoiceStatus>(_invoices); } }
+    }
+
+    /// <summary>Every invoice version the PSA accepted, in the order it accepted them.</summary>
+    public IReadOnlyList<PsaInvoiceStatus> InvoiceHistory
+    {
+        get { lock (_gate) { return [.. _invoiceHistory]; } }
+    }
+
+    /// <summary>The invoice a time entry, expense or milestone is billed on now: not one that was credited or cancelled since.</summary>
+    public PsaInvoiceStatus? InvoiceOf(string recordId)
+    {
+        lock (_gate)
+        {
+            return _invoices.Values.FirstOrDefault(i => i.State is PsaInvoiceState.Issued or PsaInvoiceState.PartiallyPaid or PsaInvoiceState.Paid
+                && i.BilledRecordIds.Contains(recordId));
+        }
+    }
+
     public void SetOutage(bool down) => _outage = down;
 
     /// <summary>Adds or changes a project as a PSA user would; what PsaSync wrote back onto it stays.</summary>
@@ -239,6 +264,21 @@ public sealed class SandboxPsa : IPsaConnector
         return Task.CompletedTask;
     }
 
+    public Task ApplyInvoiceStatusAsync(PsaInvoiceStatus status, CancellationToken cancellationToken)
+    {
+        Guard("apply-invoice-status", $"{status.InvoiceId}:{status.Version}", isWrite: true, cancellationToken);
+        lock (_gate)
+        {
+            // The same version again changes nothing; an older one arriving late never overwrites a newer one.
+            if (_invoices.TryGetValue(status.InvoiceId, out var current) && current.Version >= status.Version)
+            {
+                return Task.CompletedTask;
+            }
+            Record(InvoiceStatusKind, status);
+        }
+        return Task.CompletedTask;
+    }
+
     /// <summary>What every call meets before it does anything: cancellation, the outage, and the planned faults.</summary>
     private void Guard(string operation, string key, bool isWrite, CancellationToken cancellationToken)
     {
@@ -298,6 +338,11 @@ public sealed class SandboxPsa : IPsaConnector
                     break;
                 case ApprovalRevokedKind:
                     _approvedTime.Remove(record.GetString()!);
+                    break;
+                case InvoiceStatusKind:
+                    var invoice = record.Deserialize<PsaInvoiceStatus>(PsaSyncJson.Options)!;
+                    _invoices[invoice.InvoiceId] = invoice;
+                    _invoiceHistory.Add(invoice);
                     break;
                 case PendingExpenseApprovalsKind:
                     var pending = record.Deserialize<PendingExpenseApprovals>(PsaSyncJson.Options)!;

@@ -94,6 +94,7 @@ public sealed record PsaProjectWebhook(
 public static class SandboxPsaWebhookWriter
 {
     public const string TimeApprovedEventType = "time_entry.approved";
+    public const string TimeApprovalRevokedEventType = "time_entry.approval_revoked";
     public const string ExpenseApprovedEventType = "expense.approved";
     public const string MilestoneCompletedEventType = "milestone.completed";
 
@@ -127,6 +128,15 @@ public static class SandboxPsaWebhookWriter
             occurredAt,
             [.. entries.Select(e => new PsaTimeEntryPayload(
                 e.EntryId, e.Version, e.ProjectId, e.ResourceId, e.WorkDate.ToString("yyyy-MM-dd"), e.Hours, e.Billable, e.Role))]));
+
+    /// <summary>The body the PSA posts when approvals are taken back: each entry with the revision whose approval was revoked.</summary>
+    public static string TimeApprovalRevoked(IEnumerable<TimeEntry> entries, DateTimeOffset occurredAt) =>
+        JsonSerializer.Serialize(new PsaTimeWebhook(
+            Guid.NewGuid().ToString("N"),
+            TimeApprovalRevokedEventType,
+            occurredAt,
+            [.. entries.Select(e => new PsaTimeEntryPayload(
+                e.EntryId, e.Version, e.ProjectId, e.ResourceId, e.WorkDate.ToString("yyyy-MM-dd"), Hours: null, Billable: null, Role: null))]));
 
     /// <summary>The body the PSA posts when one or more expenses (a whole expense report) are approved.</summary>
     public static string ExpensesApproved(IEnumerable<Expense> expenses, DateTimeOffset occurredAt) =>

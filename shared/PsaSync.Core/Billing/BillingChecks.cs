@@ -115,7 +115,9 @@ public sealed class BillingChecks(
     private async Task<CheckResult> CheckLedgerAsync(string projectId, string period, CancellationToken cancellationToken)
     {
         var approved = await psa.GetApprovedTotalsAsync(projectId, period, cancellationToken);
-        var hours = (await ledger.ListAsync(projectId, period, cancellationToken)).Where(e => e.Kind == LedgerEntryKind.Time).Sum(e => e.Quantity);
+        var hours = (await ledger.ListAsync(projectId, period, cancellationToken))
+            .Where(e => e.Kind == LedgerEntryKind.Time && e.State != LedgerEntryState.Reversed)
+            .Sum(e => e.Quantity);
         return hours == approved.BillableHours
             ? Pass(LedgerMatchesPsa, $"{hours:0.##} billable hours in both the PSA and PsaSync's ledger.")
             : Fail(LedgerMatchesPsa, ReasonCodes.BillingLedgerMismatch,
@@ -135,7 +137,7 @@ public sealed class BillingChecks(
     }
 
     private async Task<IEnumerable<LedgerEntry>> UnbilledAsync(string projectId, string period, CancellationToken cancellationToken) =>
-        (await ledger.ListAsync(projectId, period, cancellationToken)).Where(e => e.State != LedgerEntryState.Billed);
+        (await ledger.ListAsync(projectId, period, cancellationToken)).Where(e => e.State is LedgerEntryState.Unbilled or LedgerEntryState.Reserved);
 
     private static CheckResult Pass(string check, string message) => new(check, true, message);
 

@@ -7,7 +7,23 @@ public sealed record BillingRequest(string ProjectId, string Period)
     /// Deterministic: the workflow instance id and the invoice's ERP external id. A second start for the same
     /// project and period is the same instance, and can never make a second invoice.
     /// </summary>
-    public string BatchId => $"billing-{ProjectId}-{Period}";
+    public string BatchId => $"{BatchPrefix}{ProjectId}-{Period}";
+
+    private const string BatchPrefix = "billing-";
+
+    /// <summary>The request a billing batch id was made from; null for an id PsaSync did not make (an invoice raised in the ERP by hand).</summary>
+    public static BillingRequest? FromBatchId(string? batchId)
+    {
+        // The period is always the last seven characters (yyyy-MM), so a project id may contain hyphens.
+        const int periodLength = 7;
+        if (batchId is null || !batchId.StartsWith(BatchPrefix, StringComparison.Ordinal) || batchId.Length < BatchPrefix.Length + periodLength + 2)
+        {
+            return null;
+        }
+        var period = batchId[^periodLength..];
+        var projectId = batchId[BatchPrefix.Length..^(periodLength + 1)];
+        return batchId[^(periodLength + 1)] == '-' && LedgerEntry.IsPeriod(period) && projectId.Length > 0 ? new BillingRequest(projectId, period) : null;
+    }
 }
 
 public sealed record CheckRequest(BillingRequest Request, string Check);

@@ -17,6 +17,9 @@ public enum LedgerEntryState
     Reserved,
 
     Billed,
+
+    /// <summary>Taken back before it was billed (approval revoked, or replaced by a corrected version): never billed.</summary>
+    Reversed,
 }
 
 /// <summary>
@@ -41,6 +44,9 @@ public sealed record LedgerEntry(
     string CorrelationId)
 {
     public static string PeriodOf(DateOnly date) => date.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static bool IsPeriod(string value) =>
+        DateOnly.TryParseExact(value, "yyyy-MM", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
 
     public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
         entry.ProjectId, PeriodOf(entry.WorkDate), $"time:{entry.EntryId}:v{entry.Version}", LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
@@ -69,6 +75,12 @@ public interface IUnbilledLedger
     Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken);
+
+    /// <summary>Every version of one source record in the ledger, wherever it was booked (a correction may move it to another project or period).</summary>
+    Task<IReadOnlyList<LedgerEntry>> ListVersionsAsync(LedgerEntryKind kind, string sourceId, CancellationToken cancellationToken);
+
+    /// <summary>Marks an unbilled entry <see cref="LedgerEntryState.Reversed"/>; false when it is not (or no longer) unbilled.</summary>
+    Task<bool> ReverseAsync(LedgerEntry entry, CancellationToken cancellationToken);
 
     /// <summary>Reserves every unbilled entry for the batch; returns how many the batch holds (a repeat counts them again).</summary>
     Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken);

@@ -29,6 +29,13 @@ public sealed record TimeApproved(TimeEntry Entry) : ICanonicalEvent
     public static int SchemaVersion => 1;
 }
 
+/// <summary>The approval of a time entry version was taken back in the PSA: whatever it set in motion is reversed.</summary>
+public sealed record TimeApprovalRevoked(string EntryId, int Version, string ProjectId, DateOnly WorkDate) : ICanonicalEvent
+{
+    public static string EventType => "psasync.time.approval-revoked";
+    public static int SchemaVersion => 1;
+}
+
 public sealed record ExpenseApproved(Expense Expense) : ICanonicalEvent
 {
     public static string EventType => "psasync.expense.approved";

@@ -212,8 +212,45 @@ public static class ReasonCodes
         "Invoicing failed part-way and was undone",
         "Read what failed and what was undone in the message, fix the cause, then start billing for the project and period again.");
 
+    // Invoice feedback and money-level reconciliation. Finance owns what the ERP holds; integration support owns what PsaSync failed to carry.
+    public static readonly ReasonCode ErpInvoiceUnknown = new(
+        "ERP_INVOICE_UNKNOWN", ExceptionOwner.FinanceOps,
+        "An invoice in the ERP was not made by PsaSync, so the PSA cannot show it against any project",
+        "If it was raised by hand on purpose, tell the project's PMO and resolve this item; if it is a mistake, cancel or credit it in the ERP.");
+
+    public static readonly ReasonCode ApprovedNotPostedInTime = new(
+        "APPROVED_NOT_POSTED_IN_TIME", ExceptionOwner.IntegrationSupport,
+        "Approved billable work has not reached the ERP within the agreed time",
+        "Open the trace of the record: it is usually held by another exception (fix that one) or waiting for billing to run for its period.");
+
+    public static readonly ReasonCode InvoiceAmountMismatch = new(
+        "INVOICE_AMOUNT_MISMATCH", ExceptionOwner.FinanceOps,
+        "What the ERP invoiced for a project and period differs from what PsaSync billed from the approved work",
+        "Compare the invoice lines in the ERP with the ledger of the project and period; correct the invoice with a credit memo or re-bill, then resolve.");
+
+    public static readonly ReasonCode TimeCreditCandidate = new(
+        "TIME_CREDIT_CANDIDATE", ExceptionOwner.FinanceOps,
+        "Time that was already invoiced was revoked or corrected in the PSA",
+        "Decide whether the customer gets a credit note for the hours in the message (issue it in the ERP), then resolve; a corrected version is billed with its period's next invoice or by hand.");
+
+    public static readonly ReasonCode TimeOutsideProjectDates = new(
+        "TIME_OUTSIDE_PROJECT_DATES", ExceptionOwner.Pmo,
+        "The time entry's date is outside the project's start and end dates",
+        "Move the entry to the right project or date in the PSA, or extend the project's dates, and approve it again.");
+
+    public static readonly ReasonCode TimeBillableOnFixedFee = new(
+        "TIME_BILLABLE_ON_FIXED_FEE", ExceptionOwner.Pmo,
+        "Billable hours were approved on a fixed-fee project, which bills its milestones, not hours",
+        "Mark the entry non-billable in the PSA (fixed-fee work is billed through milestones) and approve it again.");
+
+    public static readonly ReasonCode TimeRateMissing = new(
+        "TIME_RATE_MISSING", ExceptionOwner.Pmo,
+        "The project's rate card has no rate for the entry's role on its date",
+        "Add the role's rate, effective on or before the entry's date, to the project's rate card in the PSA; then replay this item.");
+
     public static IReadOnlyList<ReasonCode> All { get; } =
     [
+        TimeCreditCandidate, TimeOutsideProjectDates, TimeBillableOnFixedFee, TimeRateMissing, ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
         BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
         HoursOutOfRange, ProjectNotInErp, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,

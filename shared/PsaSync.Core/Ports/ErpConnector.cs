@@ -46,6 +46,12 @@ public interface IErpConnector
 
     Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reverses a posted time line with a new line of the opposite hours under <paramref name="reversalExternalId"/>
+    /// (posted lines are never edited). Null when no line has <paramref name="externalId"/>; a repeat returns the first reversal.
+    /// </summary>
+    Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken);
+
     /// <summary>False when the fiscal period (yyyy-MM) of the legal entity is closed for posting.</summary>
     Task<bool> IsFiscalPeriodOpenAsync(string legalEntity, string period, CancellationToken cancellationToken);
 

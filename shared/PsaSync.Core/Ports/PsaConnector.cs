@@ -24,7 +24,49 @@ public interface IPsaConnector
 
     /// <summary>Expenses of the project and period still waiting for approval in the PSA.</summary>
     Task<int> CountPendingExpenseApprovalsAsync(string projectId, string period, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Shows delivery teams an invoice's state (issued, paid, credited...) and which approved records it carries.
+    /// Repeating a version is harmless; a version older than the one shown is ignored.
+    /// </summary>
+    Task ApplyInvoiceStatusAsync(PsaInvoiceStatus status, CancellationToken cancellationToken);
 }
+
+/// <summary>An invoice's state as delivery teams see it in the PSA.</summary>
+public enum PsaInvoiceState
+{
+    Issued,
+    PartiallyPaid,
+    Paid,
+    Credited,
+    Cancelled,
+
+    /// <summary>A credit memo: negative amounts, <see cref="PsaInvoiceStatus.CreditedInvoiceId"/> says which invoice it reverses.</summary>
+    CreditMemo,
+}
+
+/// <summary>
+/// One version of an ERP invoice (or credit memo) for the PSA: amounts, what is paid and still open, and the PSA
+/// records (time entries, expenses, milestones) billed on it.
+/// </summary>
+public sealed record PsaInvoiceStatus(
+    string InvoiceId,
+    long Version,
+    string? Number,
+    string ProjectId,
+    string Period,
+    PsaInvoiceState State,
+    DateOnly? IssuedOn,
+    DateOnly? DueOn,
+    decimal Net,
+    decimal Tax,
+    decimal Gross,
+    decimal Paid,
+    decimal WrittenOff,
+    decimal Balance,
+    string Currency,
+    IReadOnlyList<string> BilledRecordIds,
+    string? CreditedInvoiceId);
 
 public sealed record PsaApprovedTotals(decimal BillableHours, decimal BillableExpenseAmount, int Entries);
 

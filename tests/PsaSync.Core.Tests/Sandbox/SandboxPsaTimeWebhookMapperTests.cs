@@ -187,4 +187,27 @@ public class SandboxPsaTimeWebhookMapperTests
 
         Assert.Equal("WEBHOOK_SCHEMA_INVALID", MapInvalid(body).ReasonCode);
     }
+
+    [Fact]
+    public void A_revocation_maps_to_its_own_key_on_the_timeline_of_the_revoked_version()
+    {
+        var entry = TestData.TimeEntry(entryId: "TE-9", version: 2);
+        var approval = Assert.Single(MapAccepted(SandboxPsaWebhookWriter.TimeApproved([entry], TestData.Now)));
+
+        var revocation = Assert.Single(MapAccepted(SandboxPsaWebhookWriter.TimeApprovalRevoked([entry], TestData.Now)));
+
+        Assert.Equal(TimeApprovalRevoked.EventType, revocation.Type);
+        Assert.Equal("psa:time-entry:TE-9:v2:revoked", revocation.IdempotencyKey);
+        Assert.Equal(approval.CorrelationId, revocation.CorrelationId);
+        Assert.NotEqual(approval.Id, revocation.Id);
+        Assert.Equal(new TimeApprovalRevoked("TE-9", 2, entry.ProjectId, entry.WorkDate), revocation.DataAs<TimeApprovalRevoked>());
+    }
+
+    [Fact]
+    public void A_revocation_without_a_revision_is_refused_with_the_field_named()
+    {
+        var body = SandboxPsaWebhookWriter.TimeApprovalRevoked([TestData.TimeEntry()], TestData.Now).Replace("\"revision\":1", "\"revision\":null");
+
+        Assert.StartsWith("timeEntries[0]: 'revision'", MapInvalid(body).Detail);
+    }
 }

@@ -4,6 +4,7 @@ using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
+using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Parking;
@@ -272,6 +273,13 @@ internal sealed class InMemoryLedger : IUnbilledLedger
     public Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _entries.Values.Where(e => e.ProjectId == projectId && e.Period == period)]);
 
+    public Task<IReadOnlyList<LedgerEntry>> ListVersionsAsync(LedgerEntryKind kind, string sourceId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<LedgerEntry>>([.. _entries.Values.Where(e => e.Kind == kind && e.SourceId == sourceId)]);
+
+    public Task<bool> ReverseAsync(LedgerEntry entry, CancellationToken cancellationToken) =>
+        Task.FromResult(Change(entry.ProjectId, entry.Period, e => e.EntryKey == entry.EntryKey && e.State == LedgerEntryState.Unbilled,
+            e => e with { State = LedgerEntryState.Reversed }) == 1);
+
     public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) =>
         Task.FromResult(Change(projectId, period, e => e.State == LedgerEntryState.Unbilled || e.BillingBatchId == billingBatchId && e.State == LedgerEntryState.Reserved,
             e => e with { State = LedgerEntryState.Reserved, BillingBatchId = billingBatchId }));
@@ -307,4 +315,21 @@ internal sealed class InMemoryProjectProfiles : IProjectProfiles
 
     public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
         Task.FromResult(Projects.GetValueOrDefault(projectId));
+}
+
+internal sealed class InMemoryInvoiceRegister : IInvoiceRegister
+{
+    public Dictionary<string, RegisteredInvoice> Invoices { get; } = [];
+
+    public Task<RegisteredInvoice?> GetAsync(string invoiceId, CancellationToken cancellationToken) =>
+        Task.FromResult(Invoices.GetValueOrDefault(invoiceId));
+
+    public Task SaveAsync(RegisteredInvoice invoice, CancellationToken cancellationToken)
+    {
+        Invoices[invoice.InvoiceId] = invoice;
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<RegisteredInvoice>> ListAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RegisteredInvoice>>([.. Invoices.Values]);
 }

@@ -22,11 +22,13 @@ public class TimeApprovedHandlerTests
     private readonly IExceptionStore _exceptions = Substitute.For<IExceptionStore>();
     private readonly ICorrelationLog _correlationLog = Substitute.For<ICorrelationLog>();
     private readonly InMemoryLedger _ledger = new();
+    private readonly InMemoryProjectProfiles _profiles = new();
     private readonly TimeApprovedHandler _handler;
 
     public TimeApprovedHandlerTests()
     {
-        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
+        var support = new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now));
+        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, _profiles, new TimeReversals(_erp, _ledger, support), support);
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));
