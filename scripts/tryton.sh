@@ -8,7 +8,7 @@
 #   scripts/tryton.sh status    prints whether it runs and where
 #   scripts/tryton.sh reset     stop, restore the database as init left it, start (about a second)
 #
-# Every command is idempotent: install skips what is installed, init skips a database that exists (reset for a
+# Every command is idempotent: install skips what is installed, init skips a database made by the same setup (reset for a
 # clean one), start does nothing when the server already answers. Each prints what it did and how long it took.
 # Environment: TRYTON_HOME (default /tmp/psasync-tryton), TRYTON_DB (psa), TRYTON_API_PASSWORD (the password of
 # the API user psa_sync; default below is for this throwaway local database only).
@@ -63,7 +63,9 @@ free_port() { $py -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0
 
 do_init() {
   command -v trytond-admin >/dev/null || fail "trytond-admin not found: run scripts/tryton.sh install first"
-  if [ -f "$home/$db.seed.sqlite" ]; then
+  # The seed remembers which setup made it: a changed setup script means a new database.
+  local setup_version; setup_version=$(cat "$here/tryton_setup.py" "$0" | sha256sum | cut -c1-16)
+  if [ -f "$home/$db.seed.sqlite" ] && [ "$(cat "$home/seed.version" 2>/dev/null)" = "$setup_version" ]; then
     say "database $db already initialised in $home (reset restores it, rm -rf $home starts over)"
     return
   fi
@@ -94,6 +96,7 @@ CONF
     >"$home/setup.log" 2>&1 || { tail -n 20 "$home/setup.log" >&2; fail "company setup failed"; }
   sed 's/^/tryton:   /' "$home/setup.log"
   cp "$home/db/$db.sqlite" "$home/$db.seed.sqlite"
+  echo "$setup_version" >"$home/seed.version"
   say "init done in $(took)s"
 }
 

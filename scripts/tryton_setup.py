@@ -99,12 +99,16 @@ def fiscal_year(comp, year):
     invoice_sequence = Model.get('ir.sequence.strict')(
         name='Invoices %s' % year, sequence_type=invoice_type, company=comp, prefix='INV/%s/' % year, padding=4)
     invoice_sequence.save()
+    # Credit notes get their own numbering: a strict sequence only numbers documents in date order, so a credit
+    # note dated today must not stop last month's invoices from being numbered.
+    credit_sequence = Model.get('ir.sequence.strict')(
+        name='Credit notes %s' % year, sequence_type=invoice_type, company=comp, prefix='CN/%s/' % year, padding=4)
+    credit_sequence.save()
     fy = FiscalYear(name=str(year), company=comp, post_move_sequence=move_sequence,
         start_date=datetime.date(year, 1, 1), end_date=datetime.date(year, 12, 31))
     sequences, = fy.invoice_sequences
-    # One numbering for invoices and credit notes keeps the demo simple; a real company may split them.
-    for field in ('out_invoice_sequence', 'in_invoice_sequence', 'out_credit_note_sequence', 'in_credit_note_sequence'):
-        setattr(sequences, field, invoice_sequence)
+    sequences.out_invoice_sequence = sequences.in_invoice_sequence = invoice_sequence
+    sequences.out_credit_note_sequence = sequences.in_credit_note_sequence = credit_sequence
     fy.save()
     fy.click('create_period')
     return fy

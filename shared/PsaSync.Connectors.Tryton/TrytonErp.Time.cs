@@ -11,6 +11,39 @@ public sealed partial class TrytonErp
     public async Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken) =>
         (await ExistingTimeAsync([externalId], cancellationToken)).GetValueOrDefault(externalId);
 
+    /// <summary>
+    /// Tryton refuses negative timesheet durations, so a reversal cannot be a line of opposite hours: the original line
+    /// is set to zero hours (keeping its marker, so it is still found) and a zero-hour line under the reversal's external
+    /// id records that the reversal happened, which is also what makes a repeat return the first reversal.
+    /// </summary>
+    public async Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken)
+    {
+        var existing = await ExistingTimeAsync([externalId, reversalExternalId], cancellationToken);
+        if (!existing.TryGetValue(externalId, out var original))
+        {
+            return null;
+        }
+        if (existing.TryGetValue(reversalExternalId, out var reversal))
+        {
+            return reversal;
+        }
+        var id = IdOf(original.ErpDocumentId, "Timesheet line");
+        var line = (await client.ReadAsync<TimesheetCopyRow>("timesheet.line", [id], ["company", "employee", "work", "date"], cancellationToken)).Single();
+        await client.WriteAsync("timesheet.line", [id], new Dictionary<string, object?> { ["duration"] = TimeSpan.Zero }, cancellationToken);
+        var created = (await client.CreateAsync("timesheet.line", [new Dictionary<string, object?>
+        {
+            ["company"] = line.Company,
+            ["employee"] = line.Employee,
+            ["work"] = line.Work,
+            ["date"] = line.Date,
+            ["duration"] = TimeSpan.Zero,
+            ["description"] = Marker + reversalExternalId,
+        }], cancellationToken)).Single();
+        return new ErpPosting(Text(created), reversalExternalId);
+    }
+
+    private sealed record TimesheetCopyRow(int Id, int Company, int Employee, int Work, DateOnly Date);
+
     public async Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken)
     {
         var result = (await PostTimeLinesAsync([line], cancellationToken)).Single();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -11,10 +12,13 @@ using PsaSync.Core.Billing;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Ingress;
+using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
+using PsaSync.Core.Scheduling;
 using PsaSync.Core.TimeExpense;
+using PsaSync.Core.Watermarks;
 using PsaSync.LocalRuntime;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.Testing;
@@ -24,7 +28,8 @@ namespace PsaSync.Tryton.Tests;
 /// <summary>
 /// The closed loop on a real ERP: PSA and CRM webhooks into the local runtime configured with
 /// <c>PsaSync:Erp:Kind=tryton</c>, month-end billing, and what Tryton holds afterwards; then every webhook replayed
-/// twice, which must leave Tryton as it was.
+/// twice, which must leave Tryton as it was; last, payments entered in Tryton reach the sandbox PSA through the
+/// invoice feedback job.
 /// </summary>
 [Collection(TrytonCollection.Name)]
 public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
@@ -36,7 +41,7 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
     [Fact]
-    public async Task Webhooks_through_the_local_runtime_end_as_one_party_one_project_timesheets_and_a_posted_invoice_in_Tryton()
+    public async Task Webhooks_through_the_local_runtime_end_in_Tryton_and_payments_in_Tryton_come_back_to_the_PSA()
     {
         var scenario = new Scenario(_run);
         var client = tryton.NewClient();
@@ -66,6 +71,22 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
             await SendAllAsync(runtime, scenario, recordInPsa: false);
         }
         Assert.Equal(before, await SnapshotAsync(client, scenario));
+        await runtime.AssertNoExceptionsAsync();
+
+        // Finance records payments in Tryton; the invoice feedback job carries each to the PSA.
+        await runtime.RunJobAsync(JobNames.InvoiceFeedback);
+        var office = new TrytonBackOffice(client);
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        await office.PayAsync(invoice.Id.ToString(CultureInfo.InvariantCulture), 1_000m, today);
+        await runtime.RunJobAsync(JobNames.InvoiceFeedback);
+        await office.PayAsync(invoice.Id.ToString(CultureInfo.InvariantCulture), expected - 1_000m, today);
+        await runtime.RunJobAsync(JobNames.InvoiceFeedback);
+        await runtime.RunJobAsync(JobNames.InvoiceFeedback);
+
+        Assert.Equal(
+            [(PsaInvoiceState.Issued, expected, 0m), (PsaInvoiceState.PartiallyPaid, expected - 1_000m, 1_000m), (PsaInvoiceState.Paid, 0m, expected)],
+            runtime.Psa.InvoiceHistory.Select(i => (i.State, i.Balance, i.Paid)));
+        Assert.Equal(invoice.Number, runtime.Psa.Invoices[invoice.Id.ToString(CultureInfo.InvariantCulture)].Number);
         await runtime.AssertNoExceptionsAsync();
     }
 
@@ -155,10 +176,18 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
             ["PsaSync:Erp:Tryton:User"] = tryton.Options.User,
             ["PsaSync:Erp:Tryton:Password"] = tryton.Options.Password,
         };
-        // One worker per queue: Tryton on SQLite serves one request at a time anyway.
-        var app = LocalRuntimeHost.Build(new LocalRuntimeOptions { Port = 0, WorkersPerQueue = 1 }, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        // One worker per queue: Tryton on SQLite serves one request at a time anyway. No timers: the test runs the jobs.
+        var options = new LocalRuntimeOptions { Port = 0, WorkersPerQueue = 1 };
+        options.Timers.Clear();
+        var app = LocalRuntimeHost.Build(options, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         await app.StartAsync();
         Assert.IsType<TrytonErp>(app.Services.GetRequiredService<IErpConnector>());
+        // The shared test Tryton holds other tests' invoices: start the feed after them, as a deployment starts "from now".
+        var end = await TrytonFeed.EndAsync(tryton.NewErp());
+        if (end is not null)
+        {
+            Assert.True(await app.Services.GetRequiredService<IWatermarkStore>().TryAdvanceAsync(InvoiceFeedbackJob.WatermarkName, end, null, CancellationToken.None));
+        }
         return new Runtime(app);
     }
 
@@ -215,6 +244,12 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
                 Assert.True(DateTime.UtcNow < deadline, $"{waiting} messages did not drain");
                 await Task.Delay(100);
             }
+        }
+
+        public async Task RunJobAsync(string job)
+        {
+            using var response = await Http.PostAsync($"api/jobs/{job}", content: null);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"job {job} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
 
         /// <summary>Fails with the open exceptions' own words, which say what Tryton refused.</summary>

@@ -108,6 +108,26 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     }
 
     [Fact]
+    public async Task A_reversal_zeroes_the_hours_once_and_an_unknown_line_has_no_reversal()
+    {
+        var erp = tryton.NewErp();
+        var project = await NewProjectAsync(erp);
+        var line = TimeLine("TE-1", project, $"EMP-{_run}", 5m);
+        await erp.PostTimeAsync(line, CancellationToken.None);
+
+        var reversal = await erp.ReverseTimeAsync(line.ExternalId, $"{line.ExternalId}-R", CancellationToken.None);
+        var again = await erp.ReverseTimeAsync(line.ExternalId, $"{line.ExternalId}-R", CancellationToken.None);
+
+        Assert.NotNull(reversal);
+        Assert.Equal(reversal, again);
+        Assert.Null(await erp.ReverseTimeAsync($"{_run}-nothing", $"{_run}-nothing-R", CancellationToken.None));
+        var hours = await tryton.NewClient().SearchReadAsync<TimesheetRow>("timesheet.line",
+            new object[] { new object[] { "description", "like", $"{TrytonErp.Marker}{_run}-%" } }, ["duration", "employee"], CancellationToken.None);
+        Assert.Equal(2, hours.Count);
+        Assert.All(hours, h => Assert.Equal(TimeSpan.Zero, h.Duration));
+    }
+
+    [Fact]
     public async Task A_line_for_a_missing_project_fails_alone_in_its_batch()
     {
         var erp = tryton.NewErp();
@@ -161,7 +181,7 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     public async Task Payments_made_in_Tryton_show_in_the_change_feed_as_partial_then_paid()
     {
         var erp = tryton.NewErp();
-        var start = await EndOfFeedAsync(erp);
+        var start = await TrytonFeed.EndAsync(erp);
         var invoice = await PostedInvoiceAsync(erp);
         var office = new TrytonBackOffice(tryton.NewClient());
 
@@ -182,7 +202,7 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     public async Task The_change_feed_pages_by_watermark_without_losing_or_repeating_a_change()
     {
         var erp = tryton.NewErp();
-        var start = await EndOfFeedAsync(erp);
+        var start = await TrytonFeed.EndAsync(erp);
         var posted = new List<string>();
         for (var i = 0; i < 3; i++)
         {
@@ -208,7 +228,7 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     public async Task A_credit_posts_a_credit_note_once_and_the_feed_shows_it_as_a_credit_memo()
     {
         var erp = tryton.NewErp();
-        var start = await EndOfFeedAsync(erp);
+        var start = await TrytonFeed.EndAsync(erp);
         var invoice = await PostedInvoiceAsync(erp);
 
         var credited = await erp.CreditInvoiceAsync(invoice.InvoiceId, "Wrong rate", CancellationToken.None);
@@ -276,21 +296,6 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         var draft = await erp.CreateDraftInvoiceAsync(InvoiceDraft($"BB-{_run}{suffix}", project), CancellationToken.None);
         await erp.SetInvoiceLinesAsync(draft.InvoiceId, Lines, CancellationToken.None);
         return await erp.PostInvoiceAsync(draft.InvoiceId, CancellationToken.None);
-    }
-
-    /// <summary>The watermark after every change so far, so a test sees only the changes it makes.</summary>
-    private static async Task<string?> EndOfFeedAsync(TrytonErp erp)
-    {
-        string? watermark = null;
-        while (true)
-        {
-            var page = await erp.GetInvoiceChangesAsync(watermark, 100, CancellationToken.None);
-            watermark = page.Changes.Count > 0 ? page.Changes[^1].Watermark : watermark;
-            if (!page.HasMore)
-            {
-                return watermark;
-            }
-        }
     }
 
     private static async Task<List<ErpInvoiceChange>> ChangesSinceAsync(TrytonErp erp, string? watermark)
