@@ -15,9 +15,9 @@ public sealed partial class TrytonErp
     public async Task<ErpCustomer?> GetCustomerAsync(string customerNumber, CancellationToken cancellationToken) =>
         (await CustomersAsync([["code", "=", customerNumber]], cancellationToken)).FirstOrDefault();
 
-    /// <summary>Customers PsaSync knows: parties that carry a PsaSync external id.</summary>
-    public Task<IReadOnlyList<ErpCustomer>> ListCustomersAsync(CancellationToken cancellationToken) =>
-        CustomersAsync([["identifiers.code", "like", Marker + "%"]], cancellationToken);
+    /// <summary>Customers PsaSync knows: parties that carry a PsaSync external id (not the parties behind employees).</summary>
+    public async Task<IReadOnlyList<ErpCustomer>> ListCustomersAsync(CancellationToken cancellationToken) =>
+        [.. (await CustomersAsync([["identifiers.code", "like", Marker + "%"]], cancellationToken)).Where(c => c.ExternalId.Length > 0)];
 
     /// <summary>Tryton cannot normalise names in a search, so the comparison happens here over PsaSync's customers.</summary>
     public async Task<IReadOnlyList<ErpCustomer>> FindSimilarCustomersAsync(string? taxId, string normalizedName, string country, CancellationToken cancellationToken)
@@ -134,7 +134,7 @@ public sealed partial class TrytonErp
             .ToDictionary(t => t.Id, t => t.Name ?? "");
         return [.. parties.Select(p =>
         {
-            var marked = identifiers[p.Id].FirstOrDefault(i => i.Code.StartsWith(Marker, StringComparison.Ordinal));
+            var marked = identifiers[p.Id].FirstOrDefault(i => i.Code.StartsWith(Marker, StringComparison.Ordinal) && !i.Code.StartsWith(ResourceMarker, StringComparison.Ordinal));
             var taxId = identifiers[p.Id].FirstOrDefault(i => !i.Code.StartsWith(Marker, StringComparison.Ordinal))?.Code;
             return new ErpCustomer(
                 p.Code ?? Text(p.Id),

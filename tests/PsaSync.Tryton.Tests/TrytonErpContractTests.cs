@@ -105,6 +105,7 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         Assert.Equal(3, lines.Count);
         Assert.Equal(21.5, lines.Sum(l => l.Duration.TotalHours));
         Assert.Equal(2, lines.Select(l => l.Employee).Distinct().Count());
+        Assert.DoesNotContain(await erp.ListCustomersAsync(CancellationToken.None), c => c.LegalName.StartsWith($"EMP-", StringComparison.Ordinal));
     }
 
     [Fact]
