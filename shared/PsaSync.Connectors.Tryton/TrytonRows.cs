@@ -5,8 +5,6 @@ namespace PsaSync.Connectors.Tryton;
 // The fields PsaSync reads from Tryton, one record type per model. Property names map to Tryton's snake_case field
 // names; a dotted read such as "party.code" comes back as the object "party." holding the sub-field.
 
-internal sealed record IdRow(int Id);
-
 internal sealed record NameRow(int Id, string? Name);
 
 internal sealed record CodeRow(int Id, string? Code);

@@ -96,7 +96,7 @@ public sealed class TrytonClientTests
         var server = new ScriptedTryton();
         server.Answer("model.party.party.read", """{"id":1,"error":["'nonexistent_field'","Traceback (most recent call last): secret internals"]}""");
 
-        var error = await Assert.ThrowsAsync<ErpException>(() => server.Client().ReadAsync<IdRow>("party.party", [1], ["nonexistent_field"], CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ErpException>(() => server.Client().ReadAsync<NameRow>("party.party", [1], ["nonexistent_field"], CancellationToken.None));
 
         Assert.Equal(ErpFailureKind.Rejected, error.Kind);
         Assert.Contains("nonexistent_field", error.Message);
