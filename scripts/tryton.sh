@@ -32,9 +32,14 @@ fail() { printf 'tryton: %s\n' "$*" >&2; exit 1; }
 url() { sed -n 's/^TRYTON_URL=//p' "$home/state.env" 2>/dev/null; }
 pid() { cat "$home/trytond.pid" 2>/dev/null || true; }
 running() { local p; p=$(pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# Whether a Tryton answers at URL $1 (Debian's python3 comes with trytond; curl may not be installed).
 answers() {
-  curl -fs -o /dev/null -m 2 -X POST -H 'Content-Type: application/json' \
-    -d '{"id":0,"method":"common.server.version","params":[]}' "$1"
+  [ -n "$1" ] && $py - "$1" <<'PY' 2>/dev/null
+import sys, urllib.request
+body = b'{"id": 0, "method": "common.server.version", "params": []}'
+request = urllib.request.Request(sys.argv[1], body, {"Content-Type": "application/json"})
+urllib.request.urlopen(request, timeout=2).read()
+PY
 }
 
 do_install() {
