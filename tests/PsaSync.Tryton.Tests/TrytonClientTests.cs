@@ -104,6 +104,35 @@ public sealed class TrytonClientTests
     }
 
     [Fact]
+    public async Task A_warning_waiting_for_confirmation_is_Rejected_and_not_confirmed()
+    {
+        var server = new ScriptedTryton();
+        server.Answer("model.account.invoice.post", """{"id":1,"error":["UserWarning",["invoice_date_future","The invoice date is in the future.",""]]}""");
+
+        var error = await Assert.ThrowsAsync<ErpException>(() => server.Client().ButtonAsync("account.invoice", "post", [3], CancellationToken.None));
+
+        Assert.Equal(ErpFailureKind.Rejected, error.Kind);
+        Assert.Contains("The invoice date is in the future.", error.Message);
+        Assert.Equal(1, server.Calls.Count(c => c.Method == "model.account.invoice.post"));
+    }
+
+    [Fact]
+    public async Task Too_many_requests_is_Throttled_with_the_servers_Retry_After()
+    {
+        var server = new ScriptedTryton();
+        server.Answer("model.party.party.create", () =>
+        {
+            var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests);
+            response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7));
+            return response;
+        });
+
+        var error = await Assert.ThrowsAsync<ErpException>(() => server.Client().CreateAsync("party.party", [new { name = "x" }], CancellationToken.None));
+
+        Assert.Equal((ErpFailureKind.Throttled, TimeSpan.FromSeconds(7)), (error.Kind, error.RetryAfter));
+    }
+
+    [Fact]
     public async Task A_concurrent_change_is_transient()
     {
         var server = new ScriptedTryton();
@@ -192,6 +221,8 @@ public sealed class TrytonClientTests
         public TrytonJsonRpcClient Client() => new(new HttpClient(this), Settings);
 
         public void Answer(string method, string json) => Enqueue(method, () => Json(json));
+
+        public void Answer(string method, Func<HttpResponseMessage> response) => Enqueue(method, response);
 
         public void Answer(string method, HttpStatusCode status) => Enqueue(method, () => new HttpResponseMessage(status) { Content = new StringContent("<html/>") });
 
