@@ -15,7 +15,9 @@ public sealed class TrytonServer : IAsyncLifetime
     /// <summary>The API user's password in the throwaway test database (passed to the script, which creates the user).</summary>
     public const string ApiPassword = "PsaSync-Tests-5q!";
 
-    private readonly string _home = Path.Combine(Path.GetTempPath(), "psasync-tryton-tests");
+    /// <summary>One Tryton per clone, so two checkouts on one machine do not reset or stop each other's server.</summary>
+    private readonly string _home = Path.Combine(Path.GetTempPath(),
+        "psasync-tryton-tests-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(RepositoryRoot())))[..8].ToLowerInvariant());
     private string? _startupFailure;
 
     public TrytonOptions Options { get; private set; } = new();
