@@ -42,6 +42,9 @@ param periodCloseBillingSchedule string = '0 0 6 1 * *'
 @description('NCRONTAB schedule of the poll that carries ERP invoice changes and payments to the PSA (invoice-status app).')
 param invoiceFeedbackSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB schedule of the money-level billing reconciliation (invoice-status app).')
+param billingReconciliationSchedule string = '0 30 5 * * *'
+
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
 
@@ -155,6 +158,7 @@ var apps = [
     taskHub: 'PsaSyncInvoiceStatus'
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
+      BillingReconciliationSchedule: billingReconciliationSchedule
     }
   }
 ]
@@ -343,6 +347,7 @@ output PSASYNC_PROJECT_RECONCILIATION_SCHEDULE string = projectReconciliationSch
 output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
 output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
+output PSASYNC_BILLING_RECONCILIATION_SCHEDULE string = billingReconciliationSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

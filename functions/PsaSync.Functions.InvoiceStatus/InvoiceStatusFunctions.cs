@@ -10,7 +10,7 @@ namespace PsaSync.Functions.InvoiceStatus;
 
 /// <summary>
 /// The invoice status feedback app's bindings: the poll of the ERP's invoice changes that carries invoices, payments
-/// and credits to the PSA, and the domain queue (which settles explicitly like every domain's and dead-letters any event
+/// and credits to the PSA, the money-level billing reconciliation, and the domain queue (which settles explicitly like every domain's and dead-letters any event
 /// it has no handler for, with an EVENT_UNSUPPORTED exception item).
 /// </summary>
 public sealed class InvoiceStatusFunctions(JobRunner jobs, [FromKeyedServices(QueueNames.InvoiceStatus)] EnvelopeProcessor processor)
@@ -18,6 +18,10 @@ public sealed class InvoiceStatusFunctions(JobRunner jobs, [FromKeyedServices(Qu
     [Function("InvoiceFeedback")]
     public Task PollInvoiceChanges([TimerTrigger("%InvoiceFeedbackSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
         jobs.RunAsync(JobNames.InvoiceFeedback, cancellationToken);
+
+    [Function("BillingReconciliation")]
+    public Task Reconcile([TimerTrigger("%BillingReconciliationSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>
+        jobs.RunAsync(JobNames.BillingReconciliation, cancellationToken);
 
     [Function("InvoiceStatusQueue")]
     public Task ProcessQueueMessage(

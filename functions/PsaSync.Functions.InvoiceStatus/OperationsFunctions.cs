@@ -2,13 +2,19 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using PsaSync.Core.Operations;
+using PsaSync.Core.Reconciliation;
 using PsaSync.Hosting;
 
 namespace PsaSync.Functions.InvoiceStatus;
 
-/// <summary>The operations API (exception items, replay, traces) over all four domains; protected by function keys.</summary>
-public sealed class OperationsFunctions(OperationsService operations)
+/// <summary>The operations API (exception items, replay, traces, reconciliation reports) over all four domains; protected by function keys.</summary>
+public sealed class OperationsFunctions(OperationsService operations, IReconciliationReports reports)
 {
+    [Function("OpsReconciliation")]
+    public async Task<IActionResult> Reconciliation(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/reconciliation/{job}")] HttpRequest request, string job, CancellationToken cancellationToken) =>
+        await OperationsHttp.ReconciliationAsync(reports, job, request, cancellationToken);
+
     [Function("OpsListExceptions")]
     public async Task<IActionResult> ListExceptions(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/exceptions")] HttpRequest request, CancellationToken cancellationToken) =>

@@ -62,19 +62,19 @@ public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumera
     public async Task<IActionResult> Start(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "billing/{projectId}/{period}")] HttpRequest request,
         string projectId, string period, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
-        await BillingHttp.StartAsync(new DurableBillingWorkflows(client), projectId, period, cancellationToken);
+        await BillingHttp.StartAsync(new DurableBillingWorkflows(client), projectId, period, request, cancellationToken);
 
     [Function("BillingStatus")]
     public async Task<IActionResult> Status(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "billing/{projectId}/{period}")] HttpRequest request,
         string projectId, string period, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
-        await BillingHttp.GetAsync(new DurableBillingWorkflows(client), projectId, period, cancellationToken);
+        await BillingHttp.GetAsync(new DurableBillingWorkflows(client), projectId, period, request, cancellationToken);
 
     [Function("BillingResolved")]
     public async Task<IActionResult> Resolved(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "billing/{projectId}/{period}/resolved")] HttpRequest request,
         string projectId, string period, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
-        await BillingHttp.ResolvedAsync(new DurableBillingWorkflows(client), projectId, period, cancellationToken);
+        await BillingHttp.ResolvedAsync(new DurableBillingWorkflows(client), projectId, period, request, cancellationToken);
 
     [Function("PeriodCloseBilling")]
     public Task<string> PeriodClose(

@@ -12,6 +12,7 @@ using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Reconciliation;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
 using PsaSync.LocalRuntime.Queue;
@@ -73,15 +74,16 @@ public static class LocalRuntimeHost
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
         // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
-        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, ct));
-        app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, ct));
-        app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, ct));
+        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct));
+        app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, request, ct));
+        app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, request, ct));
 
         // The operations API, as the invoice status app serves it in Azure.
         app.MapGet("/api/ops/exceptions", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ListExceptionsAsync(ops, request, ct));
         app.MapPost("/api/ops/exceptions/replay", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ReplayManyAsync(ops, request, ct));
         app.MapPost("/api/ops/exceptions/{id}/resolve", (string id, OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.ResolveAsync(ops, id, request, ct));
         app.MapPost("/api/ops/exceptions/{id}/replay", (string id, OperationsService ops, CancellationToken ct) => OperationsHttp.ReplayAsync(ops, id, ct));
+        app.MapGet("/api/ops/reconciliation/{job}", (string job, IReconciliationReports reports, HttpRequest request, CancellationToken ct) => OperationsHttp.ReconciliationAsync(reports, job, request, ct));
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
         return app;

@@ -27,6 +27,7 @@ public sealed class LocalRuntimeOptions
         [JobNames.ProjectReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
         [JobNames.InvoiceFeedback] = TimeSpan.FromMinutes(1),
+        [JobNames.BillingReconciliation] = TimeSpan.FromHours(1),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
     };
 }

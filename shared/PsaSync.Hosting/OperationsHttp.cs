@@ -1,15 +1,17 @@
 using Microsoft.AspNetCore.Http;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
+using PsaSync.Core.Billing;
 using PsaSync.Core.Operations;
+using PsaSync.Core.Reconciliation;
 
 namespace PsaSync.Hosting;
 
 /// <summary>
 /// The operations API over HTTP, the same in the function apps (function keys) and the local runtime (loopback):
 /// <c>GET ops/exceptions</c>, <c>POST ops/exceptions/{id}/resolve</c>, <c>POST ops/exceptions/{id}/replay</c>,
-/// <c>POST ops/exceptions/replay</c> (filtered set), <c>GET ops/trace/{correlationId}</c>, <c>GET ops/trace?record=</c>.
-/// Filters: reason, owner, status, domain, record, olderThanHours.
+/// <c>POST ops/exceptions/replay</c> (filtered set), <c>GET ops/trace/{correlationId}</c>, <c>GET ops/trace?record=</c>,
+/// <c>GET ops/reconciliation/{job}?project=&amp;period=</c>. Filters: reason, owner, status, domain, record, olderThanHours.
 /// </summary>
 public static class OperationsHttp
 {
@@ -52,6 +54,34 @@ public static class OperationsHttp
             return invalid;
         }
         return new JsonHttpResult(202, new { replayed = await operations.ReplayManyAsync(query, cancellationToken) });
+    }
+
+    /// <summary>The latest report of a reconciliation job; for billing reconciliation optionally narrowed to a project and/or period.</summary>
+    public static async Task<JsonHttpResult> ReconciliationAsync(IReconciliationReports reports, string job, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var project = request.Query["project"].FirstOrDefault();
+        var period = request.Query["period"].FirstOrDefault();
+        if (period is not null && !LedgerEntry.IsPeriod(period))
+        {
+            return JsonHttpResult.Problem(400, InvalidQuery, "Invalid filter", $"period '{period}' is not a yyyy-MM month.");
+        }
+        if (await reports.LatestAsync(job, cancellationToken) is not { } report)
+        {
+            return JsonHttpResult.Problem(404, NotFound, "No reconciliation report", $"Job '{job}' has not stored a report yet; run it with POST jobs/{job} or wait for its timer.");
+        }
+        bool Selected(string? projectId, string? ofPeriod) => (project is null || projectId == project) && (period is null || ofPeriod == period);
+        return JsonHttpResult.Ok(new
+        {
+            report.Job,
+            report.RunId,
+            report.RanAt,
+            report.Summary,
+            report.RecordsCompared,
+            report.DriftTotal,
+            report.HealedTotal,
+            drifts = report.Drifts.Where(d => Selected(d.Record.Id, d.Period ?? period)),
+            positions = report.Positions.Where(p => Selected(p.ProjectId, p.Period)),
+        });
     }
 
     public static async Task<JsonHttpResult> TraceAsync(OperationsService operations, string correlationId, CancellationToken cancellationToken)

@@ -99,6 +99,7 @@ public static class ServiceRegistration
         services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
         services.AddSingleton<InvoiceChangeApplier>();
         services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
+        services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {

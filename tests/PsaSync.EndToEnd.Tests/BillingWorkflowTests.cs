@@ -138,7 +138,7 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
     public async Task An_ERP_failure_after_the_reservation_leaves_no_draft_and_no_reserved_entry(string failingStep)
     {
         await using var runtime = await ReadyToBillAsync();
-        runtime.Erp.FailNext(failingStep, ErpFailureKind.Rejected, times: 10);
+        runtime.Erp.FailNext(failingStep, ErpFailureKind.Rejected, times: 3);
 
         await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
         var status = await WaitForCompletionAsync(runtime);
@@ -149,6 +149,31 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
         var compensated = Assert.Single(await runtime.OpenExceptionsAsync(), x => x.ReasonCode == ReasonCodes.BillingCompensated.Code);
         Assert.Contains("cancelled", compensated.Message);
         Assert.Contains("3 ledger entries released", compensated.Message);
+
+        // The batch id of attempt 1 is spent in the ERP; a second attempt, once the cause is gone, bills the released entries.
+        using var retried = await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}?attempt=2");
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        await WaitUntilAsync(async () =>
+        {
+            using var response = await runtime.GetAsync($"api/billing/{ProjectId}/{Period}?attempt=2");
+            return (await response.Content.ReadAsStringAsync()).Contains("\"invoiced\"", StringComparison.OrdinalIgnoreCase);
+        });
+        var rebilled = Assert.Single(runtime.Erp.Invoices, i => i.Status == ErpInvoiceStatus.Posted);
+        Assert.Equal($"billing-{ProjectId}-{Period}-a2", rebilled.BillingBatchId);
+        Assert.Equal(12m * 150m + 6m * 190m, rebilled.Net);
+        Assert.All(await LedgerAsync(runtime), e => Assert.Equal(LedgerEntryState.Billed, e.State));
+    }
+
+    [Theory]
+    [InlineData("?attempt=0")]
+    [InlineData("?attempt=x")]
+    [InlineData("?attempt=100")]
+    public async Task A_bad_attempt_number_is_refused_with_a_reason(string query)
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        using var response = await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("BILLING_ATTEMPT_INVALID", await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>A customer and a T&amp;M project synced through their webhooks, and four approved entries (one not billable).</summary>

@@ -37,6 +37,8 @@ public sealed class AppSettingsTests
         ["PsaSync__Billing__ResolutionDeadline"] = "a business default (docs/configuration.md); override with an app setting where a firm needs another",
         ["PsaSync__Billing__RecheckInterval"] = "as ResolutionDeadline",
         ["PsaSync__Billing__CeilingWarningShare"] = "as ResolutionDeadline",
+        ["PsaSync__Billing__PostingSla"] = "as ResolutionDeadline",
+        ["PsaSync__Billing__ReconciliationPeriods"] = "as ResolutionDeadline",
     };
 
     /// <summary>Options that only make sense off Azure, and the Azure setting that replaces them.</summary>

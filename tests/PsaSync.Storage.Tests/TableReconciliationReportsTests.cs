@@ -15,7 +15,8 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
     {
         Assert.NotNull(actual);
         Assert.Equal(expected.Drifts, actual.Drifts);
-        Assert.Equal(expected with { Drifts = [] }, actual with { Drifts = [] });
+        Assert.Equal(expected.Positions, actual.Positions);
+        Assert.Equal(expected with { Drifts = [], Positions = [] }, actual with { Drifts = [], Positions = [] });
     }
 
     [Fact]
@@ -109,5 +110,27 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
         Assert.NotNull(latest);
         Assert.Equal(400, latest.RecordsCompared);
         Assert.Equal(report.Summary, latest.Summary);
+    }
+
+    [Fact]
+    public async Task Billing_positions_and_the_period_of_a_drift_are_read_back_drifted_ones_first_when_shortened()
+    {
+        var reports = NewReports();
+        var positions = Enumerable.Range(1, 400)
+            .Select(i => new BillingPosition($"PRJ-{i:D4}", "2026-09", 12.5m, 100.10m, 12.5m, 0m, 1250.55m, 1250.55m, 300m, 1188.10m, 3, 1, 0))
+            .ToList();
+        var drift = new Drift(new RecordRef(SystemNames.Psa, EntityKinds.Project, "PRJ-0400"), DriftKind.AmountMismatch, "differs", Healed: false) { Period = "2026-09" };
+        var report = new ReconciliationReport("billing-reconciliation", "run-money", new DateTimeOffset(2026, 10, 6, 5, 30, 0, TimeSpan.Zero), 400, [drift])
+        {
+            Positions = positions,
+        };
+
+        await reports.SaveAsync(report, Ct);
+        var read = await reports.LatestAsync("billing-reconciliation", Ct);
+
+        Assert.Equal("2026-09", Assert.Single(read!.Drifts).Period);
+        Assert.InRange(read.Positions.Count, 1, 399);
+        Assert.Equal("PRJ-0400", read.Positions[0].ProjectId);
+        Assert.Equal(positions[^1], read.Positions[0]);
     }
 }

@@ -34,6 +34,7 @@ public sealed class SandboxErp : IErpConnector
     private const string InvoiceCancelledKind = "invoice-cancelled";
     private const string InvoiceCreditedKind = "invoice-credited";
     private const string InvoiceSettledKind = "invoice-settled";
+    private const string InvoiceEditedDirectlyKind = "invoice-edited-directly";
 
     /// <summary>Tax rates of the tax codes the sandbox knows, as fractions.</summary>
     private static readonly IReadOnlyDictionary<string, decimal> TaxRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
@@ -195,6 +196,19 @@ public sealed class SandboxErp : IErpConnector
             }
             EnsureExternalIdFree(edited.ExternalId, customerNumber);
             Record(CustomerEditedDirectlyKind, edited);
+        }
+    }
+
+    /// <summary>
+    /// Changes an invoice's amounts as someone with database access would, bypassing the API and the change feed (for
+    /// drift tests): the net becomes <paramref name="net"/> and the gross follows with the tax unchanged.
+    /// </summary>
+    public void EditInvoiceAmountDirectly(string invoiceId, decimal net)
+    {
+        lock (_gate)
+        {
+            var stored = InvoiceById(invoiceId);
+            Record(InvoiceEditedDirectlyKind, stored with { Invoice = stored.Invoice with { Net = net, Gross = net + stored.Invoice.Tax } });
         }
     }
 
@@ -880,6 +894,7 @@ public sealed class SandboxErp : IErpConnector
                 case InvoiceCancelledKind:
                 case InvoiceCreditedKind:
                 case InvoiceSettledKind:
+                case InvoiceEditedDirectlyKind:
                     // Every invoice record is the whole invoice after the change, so applying it replaces what was there.
                     var invoice = record.Deserialize<StoredInvoice>(PsaSyncJson.Options)!;
                     _invoicesById[invoice.Invoice.InvoiceId] = invoice;

@@ -1,28 +1,43 @@
 namespace PsaSync.Core.Billing;
 
-/// <summary>Bill one project for one period (yyyy-MM).</summary>
-public sealed record BillingRequest(string ProjectId, string Period)
+/// <summary>
+/// Bill one project for one period (yyyy-MM). <see cref="Attempt"/> is 1 unless an earlier attempt was compensated
+/// (its invoice cancelled or credited): a new attempt needs a new batch id, because the ERP keeps the spent one.
+/// </summary>
+public sealed record BillingRequest(string ProjectId, string Period, int Attempt = 1)
 {
+    private const string BatchPrefix = "billing-";
+    private const string AttemptMarker = "-a";
+
     /// <summary>
     /// Deterministic: the workflow instance id and the invoice's ERP external id. A second start for the same
-    /// project and period is the same instance, and can never make a second invoice.
+    /// project, period and attempt is the same instance, and can never make a second invoice.
     /// </summary>
-    public string BatchId => $"{BatchPrefix}{ProjectId}-{Period}";
-
-    private const string BatchPrefix = "billing-";
+    public string BatchId => $"{BatchPrefix}{ProjectId}-{Period}" + (Attempt > 1 ? $"{AttemptMarker}{Attempt}" : "");
 
     /// <summary>The request a billing batch id was made from; null for an id PsaSync did not make (an invoice raised in the ERP by hand).</summary>
     public static BillingRequest? FromBatchId(string? batchId)
     {
+        if (batchId is null || !batchId.StartsWith(BatchPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var attempt = 1;
+        var marker = batchId.LastIndexOf(AttemptMarker, StringComparison.Ordinal);
+        if (marker > 0 && int.TryParse(batchId.AsSpan(marker + AttemptMarker.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 1)
+        {
+            attempt = n;
+            batchId = batchId[..marker];
+        }
         // The period is always the last seven characters (yyyy-MM), so a project id may contain hyphens.
         const int periodLength = 7;
-        if (batchId is null || !batchId.StartsWith(BatchPrefix, StringComparison.Ordinal) || batchId.Length < BatchPrefix.Length + periodLength + 2)
+        if (batchId.Length < BatchPrefix.Length + periodLength + 2 || batchId[^(periodLength + 1)] != '-')
         {
             return null;
         }
         var period = batchId[^periodLength..];
         var projectId = batchId[BatchPrefix.Length..^(periodLength + 1)];
-        return batchId[^(periodLength + 1)] == '-' && LedgerEntry.IsPeriod(period) && projectId.Length > 0 ? new BillingRequest(projectId, period) : null;
+        return LedgerEntry.IsPeriod(period) && projectId.Length > 0 ? new BillingRequest(projectId, period, attempt) : null;
     }
 }
 
@@ -67,4 +82,13 @@ public sealed class BillingOptions
 
     /// <summary>Share of the contract ceiling above which billing warns (it blocks above 100 %).</summary>
     public decimal CeilingWarningShare { get; set; } = 0.9m;
+
+    /// <summary>
+    /// The posting SLA: how long after a period ends its approved billable work may still be on its way to an ERP
+    /// invoice before billing reconciliation calls it late.
+    /// </summary>
+    public TimeSpan PostingSla { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>How many closed periods (months) billing reconciliation looks back over.</summary>
+    public int ReconciliationPeriods { get; set; } = 3;
 }

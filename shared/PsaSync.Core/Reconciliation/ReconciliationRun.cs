@@ -12,17 +12,22 @@ public sealed class ReconciliationRun(string job, string domain, IExceptionStore
     private readonly List<Drift> _drifts = [];
     private readonly string _runId = $"{job}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
 
+    private readonly List<BillingPosition> _positions = [];
+
     public void Healed(RecordRef record, DriftKind kind, string detail) => _drifts.Add(new Drift(record, kind, detail, true));
 
-    public async Task LeftForAPersonAsync(RecordRef record, DriftKind kind, string detail, CancellationToken cancellationToken)
+    /// <summary>Records a drift nobody can heal automatically and raises it as an exception item (<see cref="ReasonCodes.ReconciliationDrift"/> unless a more precise reason fits).</summary>
+    public async Task LeftForAPersonAsync(RecordRef record, DriftKind kind, string detail, CancellationToken cancellationToken, ReasonCode? reason = null, string? period = null)
     {
-        _drifts.Add(new Drift(record, kind, detail, false));
-        await exceptions.RaiseAsync(new NewException(ReasonCodes.ReconciliationDrift, detail, domain, record, _runId, null), cancellationToken);
+        _drifts.Add(new Drift(record, kind, detail, false) { Period = period });
+        await exceptions.RaiseAsync(new NewException(reason ?? ReasonCodes.ReconciliationDrift, detail, domain, record, _runId, null), cancellationToken);
     }
+
+    public void Compared(BillingPosition position) => _positions.Add(position);
 
     public async Task<string> CompleteAsync(int recordsCompared, CancellationToken cancellationToken)
     {
-        var report = new ReconciliationReport(job, _runId, clock.GetUtcNow(), recordsCompared, _drifts);
+        var report = new ReconciliationReport(job, _runId, clock.GetUtcNow(), recordsCompared, _drifts) { Positions = _positions };
         await reports.SaveAsync(report, cancellationToken);
         return report.Summary;
     }

@@ -17,4 +17,5 @@ public static class JobNames
     public const string ProjectReconciliation = "project-reconciliation";
     public const string ParkingSweep = "parking-sweep";
     public const string InvoiceFeedback = "invoice-feedback";
+    public const string BillingReconciliation = "billing-reconciliation";
 }

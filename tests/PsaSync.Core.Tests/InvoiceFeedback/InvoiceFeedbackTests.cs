@@ -162,6 +162,8 @@ public sealed class InvoiceFeedbackTests
     [Theory]
     [InlineData("billing-PRJ-1-2026-03", "PRJ-1", "2026-03")]
     [InlineData("billing-ACME-EU-7-2025-12", "ACME-EU-7", "2025-12")]
+    [InlineData("billing-PRJ-1-2026-03-a2", "PRJ-1", "2026-03")]
+    [InlineData("billing-PRJ-a2-2026-03-a12", "PRJ-a2", "2026-03")]
     [InlineData("billing-P-2026-13", null, null)]
     [InlineData("billing--2026-03", null, null)]
     [InlineData("invoice-PRJ-1-2026-03", null, null)]
@@ -170,6 +172,7 @@ public sealed class InvoiceFeedbackTests
     {
         var request = BillingRequest.FromBatchId(batchId);
         Assert.Equal((projectId, period), (request?.ProjectId, request?.Period));
+        Assert.Equal(batchId?.EndsWith("-a2", StringComparison.Ordinal) == true ? 2 : batchId?.EndsWith("-a12", StringComparison.Ordinal) == true ? 12 : 1, request?.Attempt ?? 1);
         if (request is not null)
         {
             Assert.Equal(batchId, request.BatchId);
