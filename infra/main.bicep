@@ -44,6 +44,8 @@ param invoiceFeedbackSchedule string = '0 */5 * * * *'
 
 @description('NCRONTAB schedule of the money-level billing reconciliation (invoice-status app).')
 param billingReconciliationSchedule string = '0 30 5 * * *'
+@description('NCRONTAB schedule of the exception-backlog job, which reports open exception items and their age as metrics (invoice-status app).')
+param exceptionBacklogSchedule string = '0 */15 * * * *'
 
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
@@ -100,8 +102,7 @@ var tablePrefix = 'psasync'
 // The four function apps. serviceName is the azure.yaml service (tagged azd-service-name). sendsTo: the queues the
 // app publishes to (its webhooks' queues; the customer handler also re-drives parked project events to
 // project-setup; the operations API in invoice-status replays a failed event to its domain's queue).
-// receivesFrom: the queue its Service Bus trigger reads. webhookSources: the sources of its webhook routes, whose
-// shared secrets it gets from Key Vault. taskHub: its own Durable task hub, because the four apps share one storage
+// receivesFrom: the queue its Service Bus trigger reads. taskHub: its own Durable task hub, because the four apps share one storage
 // account (time-expense runs the billing-readiness orchestrations). settings: app settings only this app reads
 // (its timer schedules). The order matters for the SERVICE_*_NAME outputs at the end of this file.
 var apps = [
@@ -112,10 +113,6 @@ var apps = [
       'project-setup'
     ]
     receivesFrom: 'customer-master'
-    webhookSources: [
-      'crm'
-      'erp'
-    ]
     taskHub: 'PsaSyncCustomerMaster'
     settings: {
       CustomerReconciliationSchedule: customerReconciliationSchedule
@@ -127,9 +124,6 @@ var apps = [
       'project-setup'
     ]
     receivesFrom: 'project-setup'
-    webhookSources: [
-      'psa'
-    ]
     taskHub: 'PsaSyncProjectSetup'
     settings: {
       ProjectReconciliationSchedule: projectReconciliationSchedule
@@ -142,9 +136,6 @@ var apps = [
       'time-expense'
     ]
     receivesFrom: 'time-expense'
-    webhookSources: [
-      'psa'
-    ]
     taskHub: 'PsaSyncTimeExpense'
     settings: {
       PeriodCloseBillingSchedule: periodCloseBillingSchedule
@@ -154,11 +145,11 @@ var apps = [
     serviceName: 'invoice-status'
     sendsTo: queueNames
     receivesFrom: 'invoice-status'
-    webhookSources: []
     taskHub: 'PsaSyncInvoiceStatus'
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
       BillingReconciliationSchedule: billingReconciliationSchedule
+      ExceptionBacklogSchedule: exceptionBacklogSchedule
     }
   }
 ]
@@ -287,7 +278,6 @@ module functionApps 'app/function-app.bicep' = [for (app, i) in apps: {
     applicationInsightsName: monitoring.outputs.name
     serviceBusFullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
     keyVaultUri: keyVault.outputs.uri
-    webhookSources: app.webhookSources
     taskHubName: app.taskHub
     maxDeliveryCount: maxDeliveryCount
     tablePrefix: tablePrefix
@@ -348,6 +338,7 @@ output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
 output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
 output PSASYNC_BILLING_RECONCILIATION_SCHEDULE string = billingReconciliationSchedule
+output PSASYNC_EXCEPTION_BACKLOG_SCHEDULE string = exceptionBacklogSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

@@ -1,14 +1,15 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Operations;
 using PsaSync.Core.Reconciliation;
 using PsaSync.Hosting;
 
 namespace PsaSync.Functions.InvoiceStatus;
 
-/// <summary>The operations API (exception items, replay, traces, reconciliation reports) over all four domains; protected by function keys.</summary>
-public sealed class OperationsFunctions(OperationsService operations, IReconciliationReports reports)
+/// <summary>The operations API (exception items, replay, traces, reconciliation reports, the ERP audit trail) over all four domains; protected by function keys.</summary>
+public sealed class OperationsFunctions(OperationsService operations, IReconciliationReports reports, IAuditLog audit)
 {
     [Function("OpsReconciliation")]
     public async Task<IActionResult> Reconciliation(
@@ -44,4 +45,9 @@ public sealed class OperationsFunctions(OperationsService operations, IReconcili
     public async Task<IActionResult> Trace(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/trace/{correlationId}")] HttpRequest request, string correlationId, CancellationToken cancellationToken) =>
         await OperationsHttp.TraceAsync(operations, correlationId, cancellationToken);
+
+    [Function("OpsAudit")]
+    public async Task<IActionResult> Audit(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "ops/audit")] HttpRequest request, CancellationToken cancellationToken) =>
+        await OperationsHttp.AuditAsync(audit, request, cancellationToken);
 }

@@ -91,7 +91,7 @@ resource receiverRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// Resolves the app's @Microsoft.KeyVault(...) app settings (the site's keyVaultReferenceIdentity is this identity).
+// Lets the apps read the webhook signing secrets (SecretClient with DefaultAzureCredential, AZURE_CLIENT_ID = this identity).
 resource secretsUserRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, principalId, roleIds.keyVaultSecretsUser)
   scope: vault

@@ -19,11 +19,8 @@ param deploymentContainerName string
 param applicationInsightsName string
 param serviceBusFullyQualifiedNamespace string
 
-@description('Key Vault URI, ending with a slash.')
+@description('Key Vault URI, ending with a slash. The apps read the webhook signing secrets there (webhook-<source>-current and -previous).')
 param keyVaultUri string
-
-@description('Sources of the app\'s webhook routes (psa, crm, erp): one PsaSync__Webhooks__Secrets__<source> Key Vault reference each.')
-param webhookSources array
 
 @description('The app\'s own Durable Functions task hub in the shared storage account.')
 param taskHubName string
@@ -99,10 +96,10 @@ var psaSyncSettings = {
   PsaSync__Erp__Kind: 'sandbox'
   PsaSync__Psa__Kind: 'sandbox'
   PsaSync__Parking__MaxWait: parkingMaxWait
+  // The webhook signing secrets are read from Key Vault with the app's identity (AZURE_CLIENT_ID) and cached briefly,
+  // so a rotation is picked up without a restart. The values live only in Key Vault.
+  PsaSync__Webhooks__KeyVaultUri: keyVaultUri
 }
-
-// Key Vault references (versionless: the app picks up a rotated secret). The values live only in Key Vault.
-var webhookSecretSettings = toObject(webhookSources, source => 'PsaSync__Webhooks__Secrets__${source}', source => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}secrets/webhook-secret-${source})')
 
 module site 'br/public:avm/res/web/site:0.15.1' = {
   name: '${serviceName}-flex-consumption'
@@ -118,7 +115,6 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
         identityId
       ]
     }
-    keyVaultAccessIdentityResourceId: identityId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -144,7 +140,7 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
     }
-    appSettingsKeyValuePairs: union(appSettings, webhookSecretSettings, hostSettings, serviceBusSettings, telemetrySettings, psaSyncSettings)
+    appSettingsKeyValuePairs: union(appSettings, hostSettings, serviceBusSettings, telemetrySettings, psaSyncSettings)
   }
 }
 

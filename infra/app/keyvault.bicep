@@ -1,4 +1,5 @@
-// Key Vault for the webhook shared secrets (one secret per source: webhook-secret-psa, -crm, -erp). Access is by
+// Key Vault for the webhook signing secrets (two per source: webhook-<source>-current and webhook-<source>-previous,
+// the latter only during a rotation). The apps read them with their identity (Key Vault Secrets User). Access is by
 // Azure RBAC only. The secrets themselves are not created here: their values never appear in a template, a
 // parameter or a deployment history. docs/deploy.md says how to set and rotate them.
 param name string

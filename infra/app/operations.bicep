@@ -1,6 +1,6 @@
-// What operations watches: the PsaSync workbook on Application Insights and the alert rules. The queries are
-// built only on log lines the code writes today (docs/deploy.md, "Monitoring"); tests/PsaSync.Infra.Tests checks
-// that every message template and property they use occurs in the C# code.
+// What operations watches: the PsaSync workbook on Application Insights and the alert rules. The queries read the
+// business events and metrics the code emits (TelemetryNames) and the log lines it writes (docs/deploy.md,
+// "Monitoring"); tests/PsaSync.Infra.Tests checks that every name, message template and property they use is the code's.
 param location string = resourceGroup().location
 param tags object = {}
 param resourceToken string
@@ -10,6 +10,9 @@ param actionGroupName string
 
 @description('Receives the alerts; empty: the rules fire without a notification (visible under Azure Monitor alerts).')
 param alertEmail string = ''
+
+@description('ERP 429 answers to one domain within 5 minutes above which the ERP throttle-storm alert fires.')
+param erpThrottleStormThreshold int = 50
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -116,6 +119,56 @@ resource reconciliationDriftAlert 'Microsoft.Insights/scheduledQueryRules@2021-0
           timeAggregation: 'Count'
           operator: 'GreaterThan'
           threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actionGroupIds
+    }
+  }
+  dependsOn: [
+    actionGroup
+  ]
+}
+
+// An ERP 429 storm: more throttled ERP calls in one domain within 5 minutes than the threshold (the custom event
+// PsaSync.ErpThrottled, one per 429 a handler met). Lasting storms exhaust deliveries and dead-letter messages.
+resource erpThrottleStormAlert 'Microsoft.Insights/scheduledQueryRules@2021-08-01' = {
+  name: 'psasync-erp-throttle-storm-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'PsaSync: ERP 429 storm'
+    description: 'The ERP throttled (HTTP 429) a domain more often than the threshold in 5 minutes. Lower the concurrency of the apps or raise the ERP budget; see docs/deploy.md, Scaling.'
+    severity: 2
+    enabled: true
+    scopes: [
+      applicationInsights.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: loadTextContent('../alerts/erp-throttle-storm.kql')
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'Throttled'
+          dimensions: [
+            {
+              name: 'Domain'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: erpThrottleStormThreshold
           failingPeriods: {
             numberOfEvaluationPeriods: 1
             minFailingPeriodsToAlert: 1

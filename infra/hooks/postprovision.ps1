@@ -34,6 +34,7 @@ $values = [ordered]@{
     'PeriodCloseBillingSchedule'                    = $env:PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE
     'InvoiceFeedbackSchedule'                       = $env:PSASYNC_INVOICE_FEEDBACK_SCHEDULE
     'BillingReconciliationSchedule'                 = $env:PSASYNC_BILLING_RECONCILIATION_SCHEDULE
+    'ExceptionBacklogSchedule'                      = $env:PSASYNC_EXCEPTION_BACKLOG_SCHEDULE
     'PsaSync__Webhooks__Secrets__psa'               = 'local-dev-secret-psa'
     'PsaSync__Webhooks__Secrets__crm'               = 'local-dev-secret-crm'
     'PsaSync__Webhooks__Secrets__erp'               = 'local-dev-secret-erp'

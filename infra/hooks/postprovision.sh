@@ -48,6 +48,7 @@ for dir in functions/PsaSync.Functions.CustomerMaster functions/PsaSync.Function
     "PeriodCloseBillingSchedule": "$PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE",
     "InvoiceFeedbackSchedule": "$PSASYNC_INVOICE_FEEDBACK_SCHEDULE",
     "BillingReconciliationSchedule": "$PSASYNC_BILLING_RECONCILIATION_SCHEDULE",
+    "ExceptionBacklogSchedule": "$PSASYNC_EXCEPTION_BACKLOG_SCHEDULE",
     "PsaSync__Webhooks__Secrets__psa": "local-dev-secret-psa",
     "PsaSync__Webhooks__Secrets__crm": "local-dev-secret-crm",
     "PsaSync__Webhooks__Secrets__erp": "local-dev-secret-erp",

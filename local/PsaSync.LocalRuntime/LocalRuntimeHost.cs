@@ -8,13 +8,17 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PsaSync.Connectors.Tryton;
 using PsaSync.Core.Events;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
+using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.Reconciliation;
+using PsaSync.Core.Telemetry;
 using PsaSync.Hosting;
 using PsaSync.Core.Billing;
+using PsaSync.LocalRuntime.Operations;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.LocalRuntime.Workflow;
 using PsaSync.Storage;
@@ -49,8 +53,12 @@ public static class LocalRuntimeHost
         if (string.Equals(builder.Configuration["PsaSync:Erp:Kind"], TrytonKind, StringComparison.OrdinalIgnoreCase))
         {
             builder.Services.AddTrytonErp(builder.Configuration);
+            builder.Services.AddKeyedSingleton<IErpConnector>(ServiceRegistration.HostErpKey, (sp, _) => sp.GetRequiredService<TrytonErp>());
         }
         builder.Services.AddPsaSync(builder.Configuration);
+        builder.Services.AddSingleton<LocalBusinessTelemetry>();
+        builder.Services.AddSingleton<IBusinessTelemetry>(sp => sp.GetRequiredService<LocalBusinessTelemetry>());
+        builder.Services.AddSingleton<OperationsPage>();
         builder.Services.AddSingleton(sp => new TableMessageQueue(sp.GetRequiredService<TableProvider>(), sp.GetRequiredService<TimeProvider>())
         {
             LockDuration = options.LockDuration,
@@ -85,7 +93,11 @@ public static class LocalRuntimeHost
         app.MapPost("/api/ops/exceptions/{id}/replay", (string id, OperationsService ops, CancellationToken ct) => OperationsHttp.ReplayAsync(ops, id, ct));
         app.MapGet("/api/ops/reconciliation/{job}", (string job, IReconciliationReports reports, HttpRequest request, CancellationToken ct) => OperationsHttp.ReconciliationAsync(reports, job, request, ct));
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
+        app.MapGet("/api/ops/audit", (IAuditLog audit, HttpRequest request, CancellationToken ct) => OperationsHttp.AuditAsync(audit, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
+
+        // The operations page: the worklist and the figures the workbook shows in Azure, for a person at this machine.
+        app.MapGet("/ops", async (OperationsPage page, CancellationToken ct) => Results.Content(await page.RenderAsync(ct), "text/html; charset=utf-8"));
         return app;
     }
 

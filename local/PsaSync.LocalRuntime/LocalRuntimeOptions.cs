@@ -29,5 +29,6 @@ public sealed class LocalRuntimeOptions
         [JobNames.InvoiceFeedback] = TimeSpan.FromMinutes(1),
         [JobNames.BillingReconciliation] = TimeSpan.FromHours(1),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
+        [Core.Telemetry.ExceptionBacklogJob.JobName] = TimeSpan.FromMinutes(5),
     };
 }

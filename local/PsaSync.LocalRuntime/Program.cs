@@ -84,7 +84,7 @@ static async Task<AzuriteTableEmulator?> StartStorageAsync(IConfiguration config
     return emulator;
 }
 
-// Development webhook secrets, so that the local runtime works out of the box. It listens on loopback only;
+// Development webhook signing secrets, so that the local runtime works out of the box. It listens on loopback only;
 // override them (--PsaSync:Webhooks:Secrets:psa=...) to try the edge as a real source would call it.
 static Dictionary<string, string?> LocalDefaults() => new()
 {

@@ -2,6 +2,7 @@ using PsaSync.Core.Model;
 using PsaSync.Core.Events;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using PsaSync.Core.Ingress;
 
 namespace PsaSync.Connectors.Sandbox;
@@ -15,6 +16,9 @@ internal sealed class WebhookShapeException(string message) : Exception(message)
 
 internal static class WebhookShape
 {
+    /// <summary>Strict schema: a field the vendor's format does not have is refused rather than silently dropped.</summary>
+    private static readonly JsonSerializerOptions StrictShape = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
     /// <summary>
     /// Deserialises the vendor body and maps it; a body of the wrong JSON shape, or a check in <paramref name="map"/>
     /// that throws <see cref="WebhookShapeException"/>, becomes a schema error.
@@ -25,7 +29,7 @@ internal static class WebhookShape
         TBody? body;
         try
         {
-            body = payload.Deserialize<TBody>();
+            body = payload.Deserialize<TBody>(StrictShape);
         }
         catch (JsonException ex)
         {

@@ -1,15 +1,15 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using PsaSync.Core.Ports;
 
 namespace PsaSync.Connectors.Tryton;
 
 public static class TrytonServiceRegistration
 {
     /// <summary>
-    /// Registers <see cref="TrytonErp"/> as the ERP connector, with its options from <c>PsaSync:Erp:Tryton</c>
-    /// (checked at startup, so a missing URL or password stops the host with a message naming the setting).
+    /// Registers <see cref="TrytonErp"/> and its client, with the options from <c>PsaSync:Erp:Tryton</c> (checked at
+    /// startup, so a missing URL or password stops the host with a message naming the setting). The host decides
+    /// under which service the connector serves as the ERP port.
     /// </summary>
     public static IServiceCollection AddTrytonErp(this IServiceCollection services, IConfiguration configuration)
     {
@@ -18,7 +18,6 @@ public static class TrytonServiceRegistration
         services.AddSingleton(options);
         services.AddSingleton(sp => new TrytonJsonRpcClient(new HttpClient(), options, sp.GetService<ILogger<TrytonJsonRpcClient>>()));
         services.AddSingleton<TrytonErp>();
-        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<TrytonErp>());
         return services;
     }
 }

@@ -22,8 +22,13 @@ public static class IngressHttp
                 break;
             }
         }
-        var result = await ingress.AcceptAsync(route, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), request.Headers[RequestIdHeader].FirstOrDefault(),
-            request.Headers[WebhookSecrets.Header].FirstOrDefault(), cancellationToken);
+        var result = await ingress.AcceptAsync(new WebhookRequest(
+            route,
+            buffer.GetBuffer().AsMemory(0, (int)buffer.Length),
+            request.ContentType,
+            request.Headers[WebhookSignature.TimestampHeader].FirstOrDefault(),
+            request.Headers[WebhookSignature.SignatureHeader].FirstOrDefault(),
+            request.Headers[RequestIdHeader].FirstOrDefault()), cancellationToken);
         return new IngressHttpResult(result);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Scheduling;
 
 namespace PsaSync.Hosting;
@@ -15,6 +16,8 @@ public sealed class JobRunner(IEnumerable<IScheduledJob> jobs, ILogger<JobRunner
     public async Task<string> RunAsync(string name, CancellationToken cancellationToken)
     {
         var job = _jobs.TryGetValue(name, out var found) ? found : throw new ArgumentException($"There is no job named '{name}'. Jobs: {string.Join(", ", _jobs.Keys)}.", nameof(name));
+        // ERP changes a job makes (reconciliation heals) are audited under one id per run.
+        using var audit = AuditContext.Begin($"job-{job.Name}-{Guid.NewGuid():N}", $"job/{job.Name}");
         var summary = await job.RunAsync(cancellationToken);
         logger.LogInformation("Job {Job} finished: {Summary}", name, summary);
         return summary;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
 using PsaSync.Core.Billing;
@@ -11,7 +12,8 @@ namespace PsaSync.Hosting;
 /// The operations API over HTTP, the same in the function apps (function keys) and the local runtime (loopback):
 /// <c>GET ops/exceptions</c>, <c>POST ops/exceptions/{id}/resolve</c>, <c>POST ops/exceptions/{id}/replay</c>,
 /// <c>POST ops/exceptions/replay</c> (filtered set), <c>GET ops/trace/{correlationId}</c>, <c>GET ops/trace?record=</c>,
-/// <c>GET ops/reconciliation/{job}?project=&amp;period=</c>. Filters: reason, owner, status, domain, record, olderThanHours.
+/// <c>GET ops/reconciliation/{job}?project=&amp;period=</c>, <c>GET ops/audit?correlationId=</c>.
+/// Filters: reason, owner, status, domain, record, olderThanHours.
 /// </summary>
 public static class OperationsHttp
 {
@@ -99,6 +101,19 @@ public static class OperationsHttp
             return JsonHttpResult.Problem(400, InvalidQuery, "Record required", "Give the source record as ?record=system/kind/id, for example psa/time-entry/TE-00042.");
         }
         return JsonHttpResult.Ok(new { record = record.ToString(), timelines = await operations.TraceRecordAsync(record, cancellationToken) });
+    }
+
+    /// <summary><c>GET ops/audit?correlationId=</c>: the ERP changes made for one correlation id, oldest first (read-only).</summary>
+    public static async Task<JsonHttpResult> AuditAsync(IAuditLog audit, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var correlationId = request.Query["correlationId"].FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(correlationId))
+        {
+            return JsonHttpResult.Problem(400, InvalidQuery, "Correlation id required",
+                "Give the correlation id as ?correlationId=..., from a webhook's 202 answer, an exception item or a timeline.");
+        }
+        var records = await audit.ListAsync(correlationId, cancellationToken);
+        return JsonHttpResult.Ok(new { correlationId, count = records.Count, records });
     }
 
     private static object View(ExceptionItem item) => new

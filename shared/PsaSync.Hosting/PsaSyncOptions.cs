@@ -55,8 +55,27 @@ public sealed class MessagingSettings
 
 public sealed class WebhookSettings
 {
-    /// <summary>Shared secret per source (psa, crm, erp). In Azure, set them as Key Vault references, never as plain values.</summary>
+    /// <summary>
+    /// Key Vault holding the signing secrets (<c>webhook-&lt;source&gt;-current</c> and <c>-previous</c>); when set, the
+    /// edge reads them there with the app's identity and ignores <see cref="Secrets"/>. Set in Azure.
+    /// </summary>
+    public Uri? KeyVaultUri { get; set; }
+
+    /// <summary>How long secrets read from Key Vault are reused; a rotation is picked up within this time, without a restart.</summary>
+    public TimeSpan SecretCacheTtl { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Current signing secret per source (psa, crm, erp), used when there is no Key Vault: locally and in tests.</summary>
     public Dictionary<string, string> Secrets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The secret each source used before the current one, accepted too during a rotation.</summary>
+    public Dictionary<string, string> PreviousSecrets { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>How far a signed call's timestamp may be from the server's clock; older calls are refused as replays.</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    public int MaxPayloadBytes { get; set; } = 1024 * 1024;
+
+    public int MaxRecordsPerCall { get; set; } = 1000;
 }
 
 public sealed class ParkingSettings

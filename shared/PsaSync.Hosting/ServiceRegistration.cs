@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Identity;
+using Azure.Security.KeyVault.Secrets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Core.Audit;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
@@ -20,6 +22,7 @@ using PsaSync.Core.Reconciliation;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Ports;
+using PsaSync.Core.Telemetry;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Core.Tracing;
 using PsaSync.Core.Watermarks;
@@ -32,7 +35,8 @@ public static class ServiceRegistration
 {
     /// <summary>
     /// Registers the core services, stores, connectors, webhook edge and one <see cref="EnvelopeProcessor"/>
-    /// per domain (keyed by queue name). The host adds its transport: an <see cref="IMessagePublisher"/>.
+    /// per domain (keyed by queue name). The host adds its transport (an <see cref="IMessagePublisher"/>) and where
+    /// business telemetry goes (an <see cref="IBusinessTelemetry"/>).
     /// </summary>
     public static IServiceCollection AddPsaSync(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,8 +50,14 @@ public static class ServiceRegistration
             MaxRetryDelay = options.Messaging.MaxRetryDelay,
             ClaimLease = options.Messaging.ClaimLease,
         });
-        services.AddSingleton(new IngressLimits());
-        services.AddSingleton(new WebhookSecrets { Secrets = new(options.Webhooks.Secrets, StringComparer.OrdinalIgnoreCase) });
+        services.AddSingleton(new IngressLimits
+        {
+            MaxPayloadBytes = options.Webhooks.MaxPayloadBytes,
+            MaxRecordsPerCall = options.Webhooks.MaxRecordsPerCall,
+            TimestampTolerance = options.Webhooks.TimestampTolerance,
+        });
+        AddWebhookSecrets(services, options.Webhooks);
+        services.AddSingleton<WebhookVerifier>();
 
         services.AddSingleton(_ => CreateTableServiceClient(options.Storage));
         services.AddSingleton(Options.Create(new TableStorageOptions { TablePrefix = options.Storage.TablePrefix }));
@@ -59,9 +69,12 @@ public static class ServiceRegistration
         services.AddSingleton<IWatermarkStore, TableWatermarkStore>();
         services.AddSingleton<IParkingLot, TableParkingLot>();
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
-        services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
+        services.AddSingleton<TableUnbilledLedger>();
+        services.AddSingleton<IUnbilledLedger>(sp => new MeteredUnbilledLedger(
+            sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<IProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
+        services.AddSingleton<IAuditLog, TableAuditLog>();
 
         AddConnectors(services, options);
 
@@ -100,6 +113,7 @@ public static class ServiceRegistration
         services.AddSingleton<InvoiceChangeApplier>();
         services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
+        services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {
@@ -115,16 +129,35 @@ public static class ServiceRegistration
                 sp.GetRequiredService<IExceptionStore>(),
                 sp.GetRequiredService<DeliveryPolicy>(),
                 sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<IBusinessTelemetry>(),
                 sp.GetRequiredService<ILogger<EnvelopeProcessor>>()));
         }
         return services;
     }
 
+    /// <summary>Azure: Key Vault with the app's identity (AZURE_CLIENT_ID picks it). Locally: the settings.</summary>
+    private static void AddWebhookSecrets(IServiceCollection services, WebhookSettings webhooks)
+    {
+        if (webhooks.KeyVaultUri is { } vault)
+        {
+            services.AddSingleton<IWebhookSecretSource>(sp => new KeyVaultWebhookSecretSource(
+                new SecretClient(vault, new DefaultAzureCredential()), webhooks.SecretCacheTtl,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<KeyVaultWebhookSecretSource>>()));
+        }
+        else
+        {
+            services.AddSingleton<IWebhookSecretSource>(new SettingsWebhookSecretSource(webhooks.Secrets, webhooks.PreviousSecrets));
+        }
+    }
+
+    /// <summary>The service key under which a host registers its own ERP connector (it is then audited like the sandbox).</summary>
+    public const string HostErpKey = "host-erp";
+
     private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)
     {
-        // A host may register another ERP connector before calling AddPsaSync (the local runtime's Tryton option);
-        // otherwise the sandbox is the only ERP this library knows.
-        var erpChosenByHost = services.Any(s => s.ServiceType == typeof(IErpConnector));
+        // A host may register another ERP connector under HostErpKey before calling AddPsaSync (the local runtime's
+        // Tryton option); otherwise the sandbox is the only ERP this library knows.
+        var erpChosenByHost = services.Any(s => s.ServiceType == typeof(IErpConnector) && s.IsKeyedService && Equals(s.ServiceKey, HostErpKey));
         if (!erpChosenByHost)
         {
             RequireKind("Erp", options.Erp.Kind);
@@ -136,7 +169,10 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        services.TryAddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        // Every ERP change PsaSync makes leaves an audit record; the decorator wraps whichever connector is configured.
+        services.AddSingleton<IErpConnector>(sp => new AuditingErpConnector(
+            erpChosenByHost ? sp.GetRequiredKeyedService<IErpConnector>(HostErpKey) : sp.GetRequiredService<SandboxErp>(),
+            sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }

@@ -21,4 +21,5 @@ public static class TableSuffixes
     public const string Ledger = "ledger";
     public const string Projects = "projects";
     public const string Invoices = "invoices";
+    public const string Audit = "audit";
 }

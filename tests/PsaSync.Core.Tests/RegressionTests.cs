@@ -50,7 +50,7 @@ public class RegressionTests
     public async Task An_envelope_of_a_newer_schema_version_is_dead_lettered_at_once_as_EVENT_UNSUPPORTED()
     {
         var harness = new ProcessorHarness();
-        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock);
+        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock, new RecordingTelemetry());
         var erp = Substitute.For<IErpConnector>();
         var ledger = new InMemoryLedger();
         var handler = new TimeApprovedHandler(erp, Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), ledger,
@@ -85,11 +85,11 @@ public class RegressionTests
     public async Task A_null_time_entry_is_refused_with_400_at_the_edge()
     {
         var publisher = Substitute.For<IMessagePublisher>();
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(),
-            new IngressLimits(), new WebhookSecrets { Secrets = { ["psa"] = "psa-secret" } }, new ManualClock(TestData.Now), NullLogger<WebhookIngress>.Instance);
+        var ingress = SignedCalls.Ingress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(), new ManualClock(TestData.Now),
+            new Dictionary<string, string> { ["psa"] = "psa-secret" });
 
-        var result = await ingress.AcceptAsync("psa/time", WebhookBodies.Utf8("""{"eventType":"time_entry.approved","timeEntries":[null]}"""), "req-1",
-            "psa-secret", CancellationToken.None);
+        var result = await ingress.AcceptAsync(
+            SignedCalls.Request("psa/time", """{"eventType":"time_entry.approved","timeEntries":[null]}""", "psa-secret", TestData.Now), CancellationToken.None);
 
         Assert.Equal(400, result.StatusCode);
         Assert.Equal("WEBHOOK_SCHEMA_INVALID", result.Problem?.ReasonCode);

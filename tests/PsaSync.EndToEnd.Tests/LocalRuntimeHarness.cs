@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Exceptions;
@@ -41,7 +42,8 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
 
     public JobRunner Jobs => App.Services.GetRequiredService<JobRunner>();
 
-    public static async Task<LocalRuntimeHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, LocalRuntimeOptions? options = null)
+    public static async Task<LocalRuntimeHarness> StartAsync(AzuriteFixture azurite, IDictionary<string, string?>? settings = null, LocalRuntimeOptions? options = null,
+        LogLevel minimumLogLevel = LogLevel.Warning)
     {
         var configuration = new Dictionary<string, string?>
         {
@@ -57,7 +59,7 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         {
             configuration[key] = value;
         }
-        var app = LocalRuntimeHost.Build(options ?? new LocalRuntimeOptions { Port = 0 }, new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
+        var app = LocalRuntimeHost.Build(options ?? new LocalRuntimeOptions { Port = 0 }, new ConfigurationBuilder().AddInMemoryCollection(configuration).Build(), minimumLogLevel);
         await app.StartAsync();
         return new LocalRuntimeHarness(app);
     }
@@ -72,19 +74,33 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>Posts a webhook signed with <paramref name="secret"/> now, or unsigned when it is null.</summary>
     public Task<HttpResponseMessage> SendAsync(string route, string body, string? secret)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        if (secret is not null)
-        {
-            request.Headers.Add(WebhookSecrets.Header, secret);
-        }
+        var request = secret is null
+            ? new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") }
+            : WebhookSignature.CreateRequest($"api/webhooks/{route}", body, secret, DateTimeOffset.UtcNow);
         return _http.SendAsync(request);
     }
+
+    /// <summary>Sends a prepared request (any method, headers and content) to the runtime.</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpRequestMessage request) => _http.SendAsync(request);
 
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
     public Task<HttpResponseMessage> PostEmptyAsync(string path) => _http.PostAsync(path, content: null);
+
+    /// <summary>Messages waiting in all domain queues.</summary>
+    public async Task<int> QueuedAsync()
+    {
+        var queue = App.Services.GetRequiredService<TableMessageQueue>();
+        var waiting = 0;
+        foreach (var name in QueueNames.All)
+        {
+            waiting += await queue.CountAsync(name, CancellationToken.None);
+        }
+        return waiting;
+    }
 
     public async Task DrainAsync()
     {

@@ -50,8 +50,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
             foreach (var timesheet in scenario.Timesheets)
             {
                 var body = SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow);
-                using var request = new HttpRequestMessage(HttpMethod.Post, "api/webhooks/psa/time") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                request.Headers.Add(WebhookSecrets.Header, LocalRuntimeHarness.Secret);
+                using var request = WebhookSignature.CreateRequest("api/webhooks/psa/time", body, LocalRuntimeHarness.Secret, DateTimeOffset.UtcNow);
                 using var response = await http.SendAsync(request);
                 Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             }

@@ -39,16 +39,14 @@ public class CustomerMasterFunctionsTests
     private CustomerMasterFunctions Functions(params IEventHandler[] handlers)
     {
         var limits = new IngressLimits();
-        var ingress = new WebhookIngress([new SandboxCrmAccountWebhookMapper(), new SandboxErpCustomerWebhookMapper()], _publisher,
-            Substitute.For<ICorrelationLog>(), limits, WebhookHttp.Secrets(), TimeProvider.System, NullLogger<WebhookIngress>.Instance);
+        var ingress = WebhookHttp.Ingress([new SandboxCrmAccountWebhookMapper(), new SandboxErpCustomerWebhookMapper()], _publisher,
+            Substitute.For<ICorrelationLog>(), limits);
         var jobs = new JobRunner([_reconciliation], NullLogger<JobRunner>.Instance);
         return new CustomerMasterFunctions(ingress, limits, jobs, _harness.Build(QueueNames.CustomerMaster, handlers));
     }
 
     private Task ProcessAsync(ServiceBusReceivedMessage message) =>
         Functions().ProcessQueueMessage(message, _actions, CancellationToken.None);
-
-    private static Dictionary<string, string> SecretHeader(string secret) => new() { [WebhookSecrets.Header] = secret };
 
     private async Task AssertNothingPublishedAsync() =>
         await _publisher.DidNotReceiveWithAnyArgs().PublishAsync(default!, default!, default);
@@ -107,8 +105,9 @@ public class CustomerMasterFunctionsTests
     {
         var functions = Functions();
 
-        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None),
-            SandboxCrmWebhookWriter.ClosedWon(Contoso, 3, TestData.Now), SecretHeader(WebhookHttp.CrmSecret));
+        var body = SandboxCrmWebhookWriter.ClosedWon(Contoso, 3, TestData.Now);
+
+        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None), body, WebhookHttp.Signed(WebhookHttp.CrmSecret, body));
 
         Assert.Equal(202, answer.StatusCode);
         Assert.Equal(1, answer.Body.GetProperty("accepted").GetInt32());
@@ -120,22 +119,21 @@ public class CustomerMasterFunctionsTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("")]
-    [InlineData("not-the-secret")]
-    [InlineData(WebhookHttp.ErpSecret)]
-    public async Task A_CRM_webhook_without_the_CRM_secret_is_401_problem_json_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published(string? secret)
+    [InlineData(null, "WEBHOOK_SIGNATURE_MISSING")]
+    [InlineData("not-the-secret", "WEBHOOK_SIGNATURE_INVALID")]
+    [InlineData(WebhookHttp.ErpSecret, "WEBHOOK_SIGNATURE_INVALID")]
+    public async Task A_CRM_webhook_not_signed_with_the_CRM_secret_is_401_problem_json_and_nothing_is_published(string? secret, string reason)
     {
         var functions = Functions();
+        var body = SandboxCrmWebhookWriter.ClosedWon(Contoso, 1, TestData.Now);
 
-        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None),
-            SandboxCrmWebhookWriter.ClosedWon(Contoso, 1, TestData.Now), secret is null ? null : SecretHeader(secret));
+        var answer = await WebhookHttp.PostAsync(r => functions.CrmClosedWon(r, CancellationToken.None), body,
+            secret is null ? null : WebhookHttp.Signed(secret, body));
 
         Assert.Equal(401, answer.StatusCode);
         Assert.Equal("application/problem+json", answer.ContentType);
-        Assert.Equal("WEBHOOK_UNAUTHENTICATED", answer.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal(reason, answer.Body.GetProperty("reasonCode").GetString());
         Assert.Equal(401, answer.Body.GetProperty("status").GetInt32());
-        Assert.Contains(WebhookSecrets.Header, answer.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         await AssertNothingPublishedAsync();
     }
 
@@ -146,12 +144,12 @@ public class CustomerMasterFunctionsTests
         var customer = new ErpCustomer("CUST-00001", "ACC-1", "Contoso GmbH", "DE", "EUR", "DE123456789", "NET30", "PSDE", false);
         var body = SandboxErpWebhookWriter.CustomerChanged(customer, 2, TestData.Now);
 
-        var refused = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, SecretHeader(WebhookHttp.CrmSecret));
+        var refused = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, WebhookHttp.Signed(WebhookHttp.CrmSecret, body));
         await AssertNothingPublishedAsync();
-        var accepted = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, SecretHeader(WebhookHttp.ErpSecret));
+        var accepted = await WebhookHttp.PostAsync(r => functions.ErpCustomerChanged(r, CancellationToken.None), body, WebhookHttp.Signed(WebhookHttp.ErpSecret, body));
 
         Assert.Equal(401, refused.StatusCode);
-        Assert.Equal("WEBHOOK_UNAUTHENTICATED", refused.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal("WEBHOOK_SIGNATURE_INVALID", refused.Body.GetProperty("reasonCode").GetString());
         Assert.Equal(202, accepted.StatusCode);
         Assert.Equal("erp:customer:CUST-00001:v2", Assert.Single(_published!).IdempotencyKey);
     }

@@ -30,8 +30,7 @@ public class ProjectSetupFunctionsTests
     private ProjectSetupFunctions Functions()
     {
         var limits = new IngressLimits();
-        var ingress = new WebhookIngress([new SandboxPsaProjectWebhookMapper()], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(),
-            limits, WebhookHttp.Secrets(), TimeProvider.System, NullLogger<WebhookIngress>.Instance);
+        var ingress = WebhookHttp.Ingress([new SandboxPsaProjectWebhookMapper()], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), limits);
         var jobs = new JobRunner([_sweep, _reconciliation], NullLogger<JobRunner>.Instance);
         return new ProjectSetupFunctions(ingress, limits, jobs, new ProcessorHarness().Build(QueueNames.ProjectSetup, []));
     }
@@ -64,10 +63,10 @@ public class ProjectSetupFunctionsTests
 
         var refused = await WebhookHttp.PostAsync(r => functions.ProjectChanged(r, CancellationToken.None), Body);
         var authenticated = await WebhookHttp.PostAsync(r => functions.ProjectChanged(r, CancellationToken.None), Body,
-            new Dictionary<string, string> { [WebhookSecrets.Header] = WebhookHttp.PsaSecret });
+            WebhookHttp.Signed(WebhookHttp.PsaSecret, Body));
 
         Assert.Equal(401, refused.StatusCode);
-        Assert.Equal("WEBHOOK_UNAUTHENTICATED", refused.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal("WEBHOOK_SIGNATURE_MISSING", refused.Body.GetProperty("reasonCode").GetString());
         // Past authentication, the body is judged on its own: this one is not a project webhook.
         Assert.NotEqual(401, authenticated.StatusCode);
         Assert.NotEqual(202, authenticated.StatusCode);

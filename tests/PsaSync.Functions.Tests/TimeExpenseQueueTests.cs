@@ -20,8 +20,7 @@ public class TimeExpenseQueueTests
     private Task ProcessAsync(ServiceBusReceivedMessage message)
     {
         var functions = new TimeExpenseFunctions(
-            new WebhookIngress([], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), new IngressLimits(), WebhookHttp.Secrets(), TimeProvider.System,
-                NullLogger<WebhookIngress>.Instance),
+            WebhookHttp.Ingress([], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), new IngressLimits()),
             new IngressLimits(),
             _harness.Build());
         return functions.ProcessQueueMessage(message, _actions, CancellationToken.None);

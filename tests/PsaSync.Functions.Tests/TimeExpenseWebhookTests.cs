@@ -32,17 +32,16 @@ public class TimeExpenseWebhookTests
     private async Task<HttpAnswer> PostAsync(string body, string? requestId = null, IngressLimits? limits = null, string? secret = WebhookHttp.PsaSecret)
     {
         var limitsInUse = limits ?? _limits;
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limitsInUse, WebhookHttp.Secrets(), TimeProvider.System,
-            NullLogger<WebhookIngress>.Instance);
+        var ingress = WebhookHttp.Ingress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limitsInUse);
         var functions = new TimeExpenseFunctions(ingress, limitsInUse, new ProcessorHarness().Build());
 
         var httpContext = new DefaultHttpContext();
         httpContext.Request.Method = "POST";
         httpContext.Request.ContentType = "application/json";
         httpContext.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
-        if (secret is not null)
+        foreach (var (name, value) in secret is null ? new Dictionary<string, string>() : WebhookHttp.Signed(secret, body))
         {
-            httpContext.Request.Headers[WebhookSecrets.Header] = secret;
+            httpContext.Request.Headers[name] = value;
         }
         if (requestId is not null)
         {
@@ -138,15 +137,15 @@ public class TimeExpenseWebhookTests
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("crm-test-secret")]
-    public async Task A_call_without_the_PSA_secret_is_401_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published(string? secret)
+    [InlineData(null, "WEBHOOK_SIGNATURE_MISSING")]
+    [InlineData("crm-test-secret", "WEBHOOK_SIGNATURE_INVALID")]
+    public async Task A_call_not_signed_with_the_PSA_secret_is_401_and_nothing_is_published(string? secret, string reason)
     {
         var answer = await PostAsync(TestData.TimeApprovedWebhookBody(), secret: secret);
 
         Assert.Equal(401, answer.StatusCode);
         Assert.Equal("application/problem+json", answer.ContentType);
-        Assert.Equal("WEBHOOK_UNAUTHENTICATED", answer.Body.GetProperty("reasonCode").GetString());
+        Assert.Equal(reason, answer.Body.GetProperty("reasonCode").GetString());
         await AssertNothingPublishedAsync();
     }
 }

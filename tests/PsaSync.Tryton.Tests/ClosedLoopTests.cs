@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -19,6 +18,7 @@ using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Core.Watermarks;
+using PsaSync.Hosting;
 using PsaSync.LocalRuntime;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.Testing;
@@ -181,7 +181,7 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
         options.Timers.Clear();
         var app = LocalRuntimeHost.Build(options, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
         await app.StartAsync();
-        Assert.IsType<TrytonErp>(app.Services.GetRequiredService<IErpConnector>());
+        Assert.IsType<TrytonErp>(app.Services.GetRequiredKeyedService<IErpConnector>(ServiceRegistration.HostErpKey));
         // The shared test Tryton holds other tests' invoices: start the feed after them, as a deployment starts "from now".
         var end = await TrytonFeed.EndAsync(tryton.NewErp());
         if (end is not null)
@@ -219,8 +219,7 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
 
         public async Task PostAsync(string route, string body)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            request.Headers.Add(WebhookSecrets.Header, Secret);
+            using var request = WebhookSignature.CreateRequest($"api/webhooks/{route}", body, Secret, DateTimeOffset.UtcNow);
             using var response = await Http.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{route} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }

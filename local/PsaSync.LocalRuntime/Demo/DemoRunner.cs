@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using PsaSync.Connectors.Sandbox;
 using PsaSync.Connectors.Sandbox.Crm;
 using PsaSync.Connectors.Sandbox.Erp;
@@ -79,7 +80,8 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         var stopwatch = Stopwatch.StartNew();
         var scenario = DemoScenario.Create(options.Seed, options.Consultants, options.Month);
         using var http = new HttpClient { BaseAddress = app.BaseAddress() };
-        var secrets = app.Services.GetRequiredService<WebhookSecrets>();
+        // The demo plays the senders, so it signs with the secrets the runtime was configured with.
+        var secrets = app.Services.GetRequiredService<IOptions<PsaSyncOptions>>().Value.Webhooks.Secrets;
 
         output.WriteLine($"1. {scenario.Customers.Count} deals close in the CRM ...");
         foreach (var customer in scenario.Customers)
@@ -208,13 +210,12 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
     }
 
     /// <summary>Posts one webhook, sometimes twice as real senders do; returns how many times it was sent.</summary>
-    private async Task<int> SendAsync(HttpClient http, WebhookSecrets secrets, string route, string body, CancellationToken cancellationToken)
+    private async Task<int> SendAsync(HttpClient http, IReadOnlyDictionary<string, string> secrets, string route, string body, CancellationToken cancellationToken)
     {
         var deliveries = _random.NextDouble() < options.DuplicateDeliveryRate ? 2 : 1;
         for (var d = 0; d < deliveries; d++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-            request.Headers.Add(WebhookSecrets.Header, secrets.Secrets[WebhookSecrets.SourceOf(route)]);
+            using var request = WebhookSignature.CreateRequest($"api/webhooks/{route}", body, secrets[WebhookIngress.SourceOf(route)], DateTimeOffset.UtcNow);
             using var response = await http.SendAsync(request, cancellationToken);
             if (response.StatusCode != HttpStatusCode.Accepted)
             {

@@ -1,3 +1,4 @@
+using PsaSync.Core.Audit;
 using System.Text.Json;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
@@ -15,9 +16,21 @@ public abstract class BillingActivity<TInput, TResult> : IWorkflowActivity
 {
     public abstract string Name { get; }
 
-    public async Task<object?> RunAsync(JsonElement input, CancellationToken cancellationToken) =>
-        await RunAsync(input.Deserialize<TInput>(PsaSyncJson.Options)
-            ?? throw new ArgumentException($"Activity {Name} received no input."), cancellationToken);
+    public async Task<object?> RunAsync(JsonElement input, CancellationToken cancellationToken)
+    {
+        var typed = input.Deserialize<TInput>(PsaSyncJson.Options) ?? throw new ArgumentException($"Activity {Name} received no input.");
+        // ERP changes are audited under the billing batch (also the workflow instance id and the invoice's external id).
+        using var audit = AuditContext.Begin(BatchOf(typed) ?? Name, $"workflow/{Name}");
+        return await RunAsync(typed, cancellationToken);
+    }
+
+    private static string? BatchOf(TInput input) => input switch
+    {
+        BillingRequest request => request.BatchId,
+        InvoiceStep step => step.Request.BatchId,
+        IssuedInvoice issued => issued.Request.BatchId,
+        _ => null,
+    };
 
     protected abstract Task<TResult> RunAsync(TInput input, CancellationToken cancellationToken);
 }

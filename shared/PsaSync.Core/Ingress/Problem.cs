@@ -9,15 +9,32 @@ public sealed record Problem(string Type, string Title, int Status, string Detai
         new($"https://psasync.dev/problems/{reasonCode.ToLowerInvariant().Replace('_', '-')}", title, status, detail, reasonCode, correlationId);
 }
 
-/// <summary>Reason codes for refused webhook calls. Nothing is enqueued when one of these is returned.</summary>
+/// <summary>
+/// Reason codes for refused webhook calls. Nothing is enqueued when one of these is returned. docs/operations.md says
+/// what each means and who fixes it.
+/// </summary>
 public static class IngressReasons
 {
     public const string UnknownRoute = "WEBHOOK_ROUTE_UNKNOWN";
-    public const string Unauthenticated = "WEBHOOK_UNAUTHENTICATED";
     public const string PayloadTooLarge = "WEBHOOK_PAYLOAD_TOO_LARGE";
+    public const string ContentTypeUnsupported = "WEBHOOK_CONTENT_TYPE_UNSUPPORTED";
     public const string NotJson = "WEBHOOK_NOT_JSON";
     public const string SchemaInvalid = "WEBHOOK_SCHEMA_INVALID";
     public const string UnknownEventType = "WEBHOOK_EVENT_UNKNOWN";
     public const string TooManyRecords = "WEBHOOK_TOO_MANY_RECORDS";
+    public const string ValueOutOfRange = "WEBHOOK_VALUE_OUT_OF_RANGE";
+    public const string DateOutOfRange = "WEBHOOK_DATE_OUT_OF_RANGE";
+    public const string CurrencyUnknown = "WEBHOOK_CURRENCY_UNKNOWN";
     public const string QueueUnavailable = "QUEUE_UNAVAILABLE";
+
+    // Signature checks (401), in the order the edge makes them.
+    public const string SignatureMissing = "WEBHOOK_SIGNATURE_MISSING";
+    public const string TimestampInvalid = "WEBHOOK_TIMESTAMP_INVALID";
+    public const string TimestampStale = "WEBHOOK_TIMESTAMP_STALE";
+    public const string TimestampInFuture = "WEBHOOK_TIMESTAMP_IN_FUTURE";
+    public const string SignatureMalformed = "WEBHOOK_SIGNATURE_MALFORMED";
+    public const string SignatureInvalid = "WEBHOOK_SIGNATURE_INVALID";
+
+    /// <summary>The secret store (Key Vault) could not be read: 503, the sender retries.</summary>
+    public const string SecretsUnavailable = "WEBHOOK_SECRETS_UNAVAILABLE";
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PsaSync.Core.Messaging;
@@ -5,13 +6,31 @@ using PsaSync.Core.Tracing;
 
 namespace PsaSync.Core.Ingress;
 
-/// <summary>Limits the edge enforces before anything is parsed or queued.</summary>
+/// <summary>Limits the edge enforces before anything is queued (configuration: <c>PsaSync:Webhooks</c>, docs/configuration.md).</summary>
 public sealed class IngressLimits
 {
     public int MaxPayloadBytes { get; init; } = 1024 * 1024;
 
     public int MaxRecordsPerCall { get; init; } = 1000;
+
+    /// <summary>How far a signed timestamp may be from the server's clock, either way.</summary>
+    public TimeSpan TimestampTolerance { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Above this one time entry is absurd (a 31-day month); above 24 it is a business error a person fixes.</summary>
+    public decimal MaxHoursPerEntry { get; init; } = 744m;
+
+    /// <summary>The largest amount, rate or ceiling of one record.</summary>
+    public decimal MaxAmount { get; init; } = 1_000_000_000m;
+
+    public decimal MaxMarkupPercent { get; init; } = 1000m;
+
+    public int MaxYearsInPast { get; init; } = 10;
+
+    public int MaxYearsInFuture { get; init; } = 5;
 }
+
+/// <summary>One webhook call as the HTTP layer received it: the body (at most the payload limit plus one byte) and the headers the edge reads.</summary>
+public sealed record WebhookRequest(string Route, ReadOnlyMemory<byte> Body, string? ContentType, string? Timestamp, string? Signature, string? RequestId = null);
 
 /// <summary>The answer to a webhook call: 202 with the correlation ids of what was queued, or a problem.</summary>
 public sealed record IngressResult(int StatusCode, string RequestId, IReadOnlyList<string> CorrelationIds, Problem? Problem)
@@ -20,15 +39,16 @@ public sealed record IngressResult(int StatusCode, string RequestId, IReadOnlyLi
 }
 
 /// <summary>
-/// The webhook edge shared by the function apps and the local runtime: validate, map to canonical envelopes,
-/// durably enqueue, and only then acknowledge. A refused call enqueues nothing and says why.
+/// The webhook edge shared by the function apps and the local runtime: verify the signature, validate, map to
+/// canonical envelopes, check their sanity, durably enqueue, and only then acknowledge. A refused call enqueues
+/// nothing and says why with a reason code.
 /// </summary>
 public sealed class WebhookIngress(
     IEnumerable<IWebhookMapper> mappers,
     IMessagePublisher publisher,
     ICorrelationLog correlationLog,
     IngressLimits limits,
-    WebhookSecrets secrets,
+    WebhookVerifier verifier,
     TimeProvider clock,
     ILogger<WebhookIngress> logger)
 {
@@ -36,25 +56,49 @@ public sealed class WebhookIngress(
 
     public IReadOnlyCollection<string> Routes => _mappers.Keys;
 
-    public async Task<IngressResult> AcceptAsync(string route, ReadOnlyMemory<byte> body, string? requestId, string? presentedSecret, CancellationToken cancellationToken)
-    {
-        requestId = string.IsNullOrWhiteSpace(requestId) || requestId.Length > 128 ? Guid.NewGuid().ToString("N") : requestId;
+    /// <summary>The source of a route: its first segment (psa, crm, erp), whose secrets sign it.</summary>
+    public static string SourceOf(string route) => route.Split('/', 2)[0];
 
-        // Authenticate first, so an unauthenticated caller learns nothing about which routes exist.
-        if (!secrets.IsAuthentic(WebhookSecrets.SourceOf(route), presentedSecret))
+    public async Task<IngressResult> AcceptAsync(WebhookRequest request, CancellationToken cancellationToken)
+    {
+        var (route, body) = (request.Route, request.Body);
+        var requestId = string.IsNullOrWhiteSpace(request.RequestId) || request.RequestId.Length > 128 ? Guid.NewGuid().ToString("N") : request.RequestId;
+
+        // Size first: the HTTP layer stops reading after the limit, so an oversized body could not be verified anyway.
+        if (body.Length > limits.MaxPayloadBytes)
         {
-            logger.LogWarning("Refused an unauthenticated call on {Route}", route);
-            return Refuse(401, IngressReasons.Unauthenticated, "Not authenticated",
-                $"The call did not present this source's shared secret in the {WebhookSecrets.Header} header.", requestId);
+            return Refuse(413, IngressReasons.PayloadTooLarge, "Payload too large",
+                $"The payload has more than {limits.MaxPayloadBytes} bytes, the most accepted.", requestId);
         }
+
+        // Authenticate before anything else, so an unauthenticated caller learns nothing about which routes exist.
+        var source = SourceOf(route);
+        Problem? unauthenticated;
+        try
+        {
+            unauthenticated = await verifier.VerifyAsync(source, _mappers.Keys.Any(r => SourceOf(r).Equals(source, StringComparison.OrdinalIgnoreCase)),
+                request.Timestamp, request.Signature, body, cancellationToken);
+        }
+        catch (WebhookSecretsUnavailableException ex)
+        {
+            logger.LogError(ex, "Could not read the signing secrets of webhook source {Source}", source);
+            return Refuse(503, IngressReasons.SecretsUnavailable, "Not accepted",
+                "The signature could not be checked right now, so nothing was accepted. Send the same payload again.", requestId);
+        }
+        if (unauthenticated is not null)
+        {
+            logger.LogWarning("Refused a webhook call on {Route}: {ReasonCode}", route, unauthenticated.ReasonCode);
+            return new IngressResult(unauthenticated.Status, requestId, [], unauthenticated);
+        }
+
         if (!_mappers.TryGetValue(route, out var mapper))
         {
             return Refuse(404, IngressReasons.UnknownRoute, "Unknown webhook route", $"No webhook is served at '{route}'.", requestId);
         }
-        if (body.Length > limits.MaxPayloadBytes)
+        if (!IsJson(request.ContentType))
         {
-            return Refuse(413, IngressReasons.PayloadTooLarge, "Payload too large",
-                $"The payload has {body.Length} bytes; at most {limits.MaxPayloadBytes} are accepted.", requestId);
+            return Refuse(415, IngressReasons.ContentTypeUnsupported, "Unsupported content type",
+                $"Webhook payloads must be sent as {WebhookSignature.JsonContentType}.", requestId);
         }
 
         JsonDocument document;
@@ -67,10 +111,11 @@ public sealed class WebhookIngress(
             return Refuse(400, IngressReasons.NotJson, "Payload is not JSON", $"The payload is not valid JSON: {ex.Message}", requestId);
         }
 
+        var now = clock.GetUtcNow();
         WebhookMapping mapping;
         using (document)
         {
-            mapping = mapper.Map(document.RootElement, new WebhookContext(clock.GetUtcNow(), requestId));
+            mapping = mapper.Map(document.RootElement, new WebhookContext(now, requestId));
         }
 
         if (mapping is WebhookMapping.Invalid invalid)
@@ -85,6 +130,13 @@ public sealed class WebhookIngress(
             return Refuse(413, IngressReasons.TooManyRecords, "Too many records",
                 $"The payload has {envelopes.Count} records; at most {limits.MaxRecordsPerCall} are accepted per call. Split it.", requestId);
         }
+        foreach (var envelope in envelopes)
+        {
+            if (IngressSanity.Check(envelope, DateOnly.FromDateTime(now.UtcDateTime), limits) is { } insane)
+            {
+                return new IngressResult(insane.Status, requestId, [], insane);
+            }
+        }
 
         try
         {
@@ -97,7 +149,6 @@ public sealed class WebhookIngress(
                 "The queue could not be reached, so nothing was accepted. Send the same payload again; duplicates are absorbed.", requestId);
         }
 
-        var now = clock.GetUtcNow();
         foreach (var envelope in envelopes)
         {
             await correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, now, "webhook", TraceSteps.Accepted,
@@ -106,6 +157,12 @@ public sealed class WebhookIngress(
         logger.LogInformation("Accepted {Count} envelopes on {Route} for {Queue}", envelopes.Count, route, mapper.Queue);
         return new IngressResult(202, requestId, envelopes.Select(e => e.CorrelationId).Distinct().ToList(), null);
     }
+
+    /// <summary>application/json, with or without parameters such as charset=utf-8.</summary>
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && string.Equals(parsed.MediaType, WebhookSignature.JsonContentType, StringComparison.OrdinalIgnoreCase)
+        && (parsed.CharSet is null || string.Equals(parsed.CharSet.Trim('"'), "utf-8", StringComparison.OrdinalIgnoreCase));
 
     private static IngressResult Refuse(int status, string reason, string title, string detail, string requestId) =>
         new(status, requestId, [], Problem.Of(status, reason, title, detail));

@@ -1,8 +1,10 @@
+using PsaSync.Core.Audit;
 using Microsoft.Extensions.Logging;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Model;
+using PsaSync.Core.Telemetry;
 using PsaSync.Core.Tracing;
 
 namespace PsaSync.Core.Messaging;
@@ -21,6 +23,7 @@ public sealed class EnvelopeProcessor(
     IExceptionStore exceptions,
     DeliveryPolicy policy,
     TimeProvider clock,
+    IBusinessTelemetry telemetry,
     ILogger<EnvelopeProcessor> logger)
 {
     private readonly Dictionary<string, IEventHandler> _handlers = handlers.ToDictionary(h => h.EventType);
@@ -71,16 +74,20 @@ public sealed class EnvelopeProcessor(
             case ClaimStatus.AlreadyCompleted:
                 await TraceAsync(envelope, TraceSteps.DuplicateAbsorbed, $"Delivery {delivery.DeliveryCount} of message {delivery.MessageId} was a duplicate; already done: {claim.Outcome}.", cancellationToken);
                 logger.LogInformation("Duplicate {EventType} absorbed", envelope.Type);
+                telemetry.DuplicateAbsorbed(domain, envelope.Type, envelope.CorrelationId);
                 return Settlement.Complete;
             case ClaimStatus.HeldByAnother:
                 return Settlement.Abandon(policy.RetryDelay(delivery.DeliveryCount, null));
         }
 
         await TraceAsync(envelope, TraceSteps.Received, $"Processing attempt {claim.Attempts} (delivery {delivery.DeliveryCount}).", cancellationToken);
+        telemetry.Received(domain, envelope.Type, envelope.CorrelationId);
         var isRedelivery = claim.Attempts > 1 || delivery.DeliveryCount > 1;
         HandlerResult result;
         try
         {
+            // ERP changes the handler makes are audited under this event's timeline.
+            using var audit = AuditContext.Begin(envelope.CorrelationId, envelope.Subject);
             result = await handler.HandleAsync(envelope, isRedelivery, cancellationToken);
         }
         catch (EnvelopeFormatException ex)
@@ -98,6 +105,7 @@ public sealed class EnvelopeProcessor(
         {
             case HandlerResult.Done done:
                 await ledger.RecordOutcomeAsync(claim, DedupeOutcome.Completed, done.Outcome, cancellationToken);
+                telemetry.Posted(domain, envelope.Type, envelope.CorrelationId, clock.GetUtcNow() - envelope.Time);
                 if (isRedelivery)
                 {
                     await exceptions.ResolveForRecordAsync(domain, SubjectOf(envelope), "A later attempt succeeded.", cancellationToken);
@@ -107,6 +115,7 @@ public sealed class EnvelopeProcessor(
             case HandlerResult.Rejected rejected:
                 await ledger.RecordOutcomeAsync(claim, DedupeOutcome.Rejected, rejected.ReasonCode, cancellationToken);
                 await TraceAsync(envelope, TraceSteps.Rejected, $"Rejected with reason {rejected.ReasonCode}; see the exception list.", cancellationToken);
+                telemetry.Rejected(domain, envelope.Type, rejected.ReasonCode, envelope.CorrelationId);
                 return Settlement.Complete;
 
             case HandlerResult.Parked parked:
@@ -136,6 +145,7 @@ public sealed class EnvelopeProcessor(
         await exceptions.RaiseAsync(new NewException(reason, message, domain, SubjectOf(envelope), envelope.CorrelationId, envelope.IdempotencyKey, envelope), cancellationToken);
         await TraceAsync(envelope, TraceSteps.DeadLettered, $"{reason.Code}: {message}", cancellationToken);
         logger.LogError("Dead-lettered {EventType}: {Reason}", envelope.Type, reason.Code);
+        telemetry.DeadLettered(domain, envelope.Type, reason.Code, envelope.CorrelationId);
         return Settlement.DeadLetter(reason.Code, message);
     }
 
@@ -144,6 +154,8 @@ public sealed class EnvelopeProcessor(
         var record = new RecordRef("queue", domain, delivery.MessageId);
         await exceptions.RaiseAsync(new NewException(ReasonCodes.UnreadableMessage, problem, domain, record, delivery.MessageId, null), cancellationToken);
         logger.LogError("Dead-lettered unreadable message {MessageId}", delivery.MessageId);
+        // An unreadable body has no correlation id; the message id is what its exception item carries instead.
+        telemetry.DeadLettered(domain, null, ReasonCodes.UnreadableMessage.Code, delivery.MessageId);
         return Settlement.DeadLetter(ReasonCodes.UnreadableMessage.Code, problem);
     }
 

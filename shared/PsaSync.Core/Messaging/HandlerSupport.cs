@@ -2,6 +2,7 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
+using PsaSync.Core.Telemetry;
 using PsaSync.Core.Tracing;
 
 namespace PsaSync.Core.Messaging;
@@ -13,7 +14,7 @@ public sealed record BusinessProblem(ReasonCode Reason, string Message);
 /// What every domain handler does the same way: raise exception items, write timeline steps, and turn the
 /// ERP's and PSA's failures into handler results (transient → retry later, business rule → exception item).
 /// </summary>
-public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog correlationLog, TimeProvider clock)
+public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog correlationLog, TimeProvider clock, IBusinessTelemetry telemetry)
 {
     public TimeProvider Clock => clock;
 
@@ -52,6 +53,11 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
         }
         catch (ErpException ex) when (ex.IsTransient)
         {
+            if (ex.Kind == ErpFailureKind.Throttled)
+            {
+                // Counted apart from other transient failures: a 429 storm means the ERP budget is too small for the load.
+                telemetry.ErpThrottled(domain, envelope.Type, ex.RetryAfter, envelope.CorrelationId);
+            }
             return new HandlerResult.RetryLater($"ERP {ex.Kind}: {ex.Message}", ex.RetryAfter);
         }
         catch (ErpException ex) when (ex.Kind == ErpFailureKind.PeriodClosed)

@@ -6,6 +6,7 @@ using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Telemetry;
 
 namespace PsaSync.Core.Reconciliation;
 
@@ -25,13 +26,14 @@ public sealed class BillingReconciliationJob(
     BillingOptions options,
     IExceptionStore exceptions,
     IReconciliationReports reports,
-    TimeProvider clock) : IScheduledJob
+    TimeProvider clock,
+    IBusinessTelemetry telemetry) : IScheduledJob
 {
     public string Name => JobNames.BillingReconciliation;
 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
-        var run = new ReconciliationRun(Name, QueueNames.InvoiceStatus, exceptions, reports, clock);
+        var run = new ReconciliationRun(Name, QueueNames.InvoiceStatus, exceptions, reports, clock, telemetry);
         var invoices = await register.ListAsync(cancellationToken);
         var compared = 0;
         foreach (var project in (await psa.ListProjectsAsync(cancellationToken)).Where(p => p.ErpProjectCode is not null))

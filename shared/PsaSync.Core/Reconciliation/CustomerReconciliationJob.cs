@@ -3,6 +3,7 @@ using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Telemetry;
 
 namespace PsaSync.Core.Reconciliation;
 
@@ -11,14 +12,14 @@ namespace PsaSync.Core.Reconciliation;
 /// or differing from the ERP is healed by writing the ERP's data to the PSA; a PSA customer with no ERP
 /// customer cannot be healed safely and is left for a person.
 /// </summary>
-public sealed class CustomerReconciliationJob(IErpConnector erp, IPsaConnector psa, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock)
+public sealed class CustomerReconciliationJob(IErpConnector erp, IPsaConnector psa, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock, IBusinessTelemetry telemetry)
     : IScheduledJob
 {
     public string Name => JobNames.CustomerReconciliation;
 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
-        var run = new ReconciliationRun(Name, QueueNames.CustomerMaster, exceptions, reports, clock);
+        var run = new ReconciliationRun(Name, QueueNames.CustomerMaster, exceptions, reports, clock, telemetry);
         var erpCustomers = await erp.ListCustomersAsync(cancellationToken);
         var psaCustomers = await psa.ListCustomersAsync(cancellationToken);
         var psaByNumber = psaCustomers.Where(c => c.ErpCustomerNumber is not null).ToLookup(c => c.ErpCustomerNumber!);

@@ -3,6 +3,7 @@ using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
+using PsaSync.Core.Telemetry;
 
 namespace PsaSync.Core.Reconciliation;
 
@@ -11,14 +12,14 @@ namespace PsaSync.Core.Reconciliation;
 /// missing ERP code on the PSA side and a status that differs in the ERP are healed; an active PSA project
 /// with no ERP project, or an ERP project no PSA project knows, is left for a person.
 /// </summary>
-public sealed class ProjectReconciliationJob(IErpConnector erp, IPsaConnector psa, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock)
+public sealed class ProjectReconciliationJob(IErpConnector erp, IPsaConnector psa, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock, IBusinessTelemetry telemetry)
     : IScheduledJob
 {
     public string Name => JobNames.ProjectReconciliation;
 
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
-        var run = new ReconciliationRun(Name, QueueNames.ProjectSetup, exceptions, reports, clock);
+        var run = new ReconciliationRun(Name, QueueNames.ProjectSetup, exceptions, reports, clock, telemetry);
         var erpProjects = (await erp.ListProjectsAsync(cancellationToken)).ToDictionary(p => p.PsaProjectId);
         var psaProjects = await psa.ListProjectsAsync(cancellationToken);
 

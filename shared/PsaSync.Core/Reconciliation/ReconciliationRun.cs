@@ -1,5 +1,6 @@
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
+using PsaSync.Core.Telemetry;
 
 namespace PsaSync.Core.Reconciliation;
 
@@ -7,7 +8,7 @@ namespace PsaSync.Core.Reconciliation;
 /// Collects the drifts of one reconciliation run; what could not be healed becomes an exception item, and the
 /// report is stored. Shared by the customer and project reconciliations.
 /// </summary>
-public sealed class ReconciliationRun(string job, string domain, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock)
+public sealed class ReconciliationRun(string job, string domain, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock, IBusinessTelemetry telemetry)
 {
     private readonly List<Drift> _drifts = [];
     private readonly string _runId = $"{job}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
@@ -29,6 +30,7 @@ public sealed class ReconciliationRun(string job, string domain, IExceptionStore
     {
         var report = new ReconciliationReport(job, _runId, clock.GetUtcNow(), recordsCompared, _drifts) { Positions = _positions };
         await reports.SaveAsync(report, cancellationToken);
+        telemetry.ReconciliationCompleted(report);
         return report.Summary;
     }
 }

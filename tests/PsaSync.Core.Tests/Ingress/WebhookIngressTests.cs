@@ -27,14 +27,13 @@ public class WebhookIngressTests
             .Returns(Task.CompletedTask);
     }
 
-    private static WebhookSecrets Secrets() => new() { Secrets = new(StringComparer.OrdinalIgnoreCase) { ["psa"] = PsaSecret } };
-
-    private WebhookIngress CreateIngress(IngressLimits? limits = null, IWebhookMapper? mapper = null) =>
-        new([mapper ?? new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limits ?? new IngressLimits(), Secrets(), _clock, NullLogger<WebhookIngress>.Instance);
+    private WebhookIngress CreateIngress(IngressLimits? limits = null, IWebhookMapper? mapper = null, IReadOnlyDictionary<string, string>? secrets = null) =>
+        SignedCalls.Ingress([mapper ?? new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, _clock,
+            secrets ?? new Dictionary<string, string> { ["psa"] = PsaSecret }, limits);
 
     private Task<IngressResult> AcceptAsync(string body, string route = Route, IngressLimits? limits = null, IWebhookMapper? mapper = null, string? requestId = "req-1",
-        string? secret = PsaSecret) =>
-        CreateIngress(limits, mapper).AcceptAsync(route, WebhookBodies.Utf8(body), requestId, secret, CancellationToken.None);
+        string? secret = PsaSecret, string? contentType = WebhookSignature.JsonContentType) =>
+        CreateIngress(limits, mapper).AcceptAsync(SignedCalls.Request(route, body, secret, _clock.GetUtcNow(), requestId, contentType), CancellationToken.None);
 
     private async Task AssertNothingPublishedAsync() =>
         await _publisher.DidNotReceiveWithAnyArgs().PublishAsync(default!, default!, default);
@@ -219,14 +218,12 @@ public class WebhookIngressTests
 
     [Theory]
     [InlineData(null)]
-    [InlineData("")]
     [InlineData("wrong")]
-    public async Task A_call_without_the_sources_secret_is_401_WEBHOOK_UNAUTHENTICATED_and_nothing_is_published_or_traced(string? secret)
+    public async Task A_call_not_signed_with_the_sources_secret_is_401_and_nothing_is_published_or_traced(string? secret)
     {
         var result = await AcceptAsync(WebhookBodies.TimeApproved(), secret: secret);
 
-        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
-        Assert.Contains(WebhookSecrets.Header, result.Problem!.Detail, StringComparison.Ordinal);
+        AssertRefused(result, 401, secret is null ? "WEBHOOK_SIGNATURE_MISSING" : "WEBHOOK_SIGNATURE_INVALID");
         await AssertNothingPublishedAsync();
         await _correlationLog.DidNotReceiveWithAnyArgs().AppendAsync(default!, default);
     }
@@ -234,36 +231,126 @@ public class WebhookIngressTests
     [Fact]
     public async Task Another_sources_secret_is_not_accepted()
     {
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, new IngressLimits(),
-            new WebhookSecrets { Secrets = { ["psa"] = PsaSecret, ["crm"] = "crm-secret" } }, _clock, NullLogger<WebhookIngress>.Instance);
+        var ingress = CreateIngress(secrets: new Dictionary<string, string> { ["psa"] = PsaSecret, ["crm"] = "crm-secret" });
 
-        var result = await ingress.AcceptAsync(Route, WebhookBodies.Utf8(WebhookBodies.TimeApproved()), "req-1", "crm-secret", CancellationToken.None);
+        var result = await ingress.AcceptAsync(SignedCalls.Request(Route, WebhookBodies.TimeApproved(), "crm-secret", _clock.GetUtcNow()), CancellationToken.None);
 
-        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        AssertRefused(result, 401, "WEBHOOK_SIGNATURE_INVALID");
         await AssertNothingPublishedAsync();
     }
 
     [Fact]
-    public async Task An_unauthenticated_call_is_refused_before_the_body_is_read()
+    public async Task An_unauthenticated_call_is_refused_before_the_body_is_mapped()
     {
         var mapper = Substitute.For<IWebhookMapper>();
         mapper.Route.Returns(Route);
 
-        var result = await AcceptAsync(new string(' ', 2_000_000), mapper: mapper, secret: null);
+        var result = await AcceptAsync("{}", mapper: mapper, secret: null);
 
-        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        AssertRefused(result, 401, "WEBHOOK_SIGNATURE_MISSING");
         mapper.DidNotReceiveWithAnyArgs().Map(default, default!);
     }
 
     [Fact]
-    public async Task A_source_with_no_configured_secret_is_refused_even_with_a_secret()
+    public async Task A_source_with_no_configured_secret_is_refused_even_when_signed()
     {
-        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, new IngressLimits(),
-            new WebhookSecrets(), _clock, NullLogger<WebhookIngress>.Instance);
+        var ingress = CreateIngress(secrets: new Dictionary<string, string>());
 
-        var result = await ingress.AcceptAsync(Route, WebhookBodies.Utf8(WebhookBodies.TimeApproved()), "req-1", PsaSecret, CancellationToken.None);
+        var result = await ingress.AcceptAsync(SignedCalls.Request(Route, WebhookBodies.TimeApproved(), PsaSecret, _clock.GetUtcNow()), CancellationToken.None);
 
-        AssertRefused(result, 401, "WEBHOOK_UNAUTHENTICATED");
+        AssertRefused(result, 401, "WEBHOOK_SIGNATURE_INVALID");
+        await AssertNothingPublishedAsync();
+    }
+
+    [Fact]
+    public async Task A_signed_call_on_a_route_of_a_source_nobody_serves_is_401_not_404()
+    {
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(), route: "acme/time", secret: PsaSecret);
+
+        AssertRefused(result, 401, "WEBHOOK_SIGNATURE_INVALID");
+    }
+
+    [Fact]
+    public async Task A_secret_store_that_cannot_be_read_is_503_WEBHOOK_SECRETS_UNAVAILABLE()
+    {
+        var store = Substitute.For<IWebhookSecretSource>();
+        store.GetAsync("psa", Arg.Any<CancellationToken>()).ThrowsAsync(new WebhookSecretsUnavailableException("Key Vault is unreachable"));
+        var limits = new IngressLimits();
+        var ingress = new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limits,
+            new WebhookVerifier(store, limits, _clock, NullLogger<WebhookVerifier>.Instance), _clock, NullLogger<WebhookIngress>.Instance);
+
+        var result = await ingress.AcceptAsync(SignedCalls.Request(Route, WebhookBodies.TimeApproved(), PsaSecret, _clock.GetUtcNow()), CancellationToken.None);
+
+        AssertRefused(result, 503, "WEBHOOK_SECRETS_UNAVAILABLE");
+        await AssertNothingPublishedAsync();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/xml")]
+    [InlineData("application/json; charset=utf-16")]
+    public async Task A_body_not_sent_as_utf8_JSON_is_415_WEBHOOK_CONTENT_TYPE_UNSUPPORTED(string? contentType)
+    {
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(), contentType: contentType);
+
+        AssertRefused(result, 415, "WEBHOOK_CONTENT_TYPE_UNSUPPORTED");
+        await AssertNothingPublishedAsync();
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    public async Task JSON_content_types_with_parameters_or_other_casing_are_accepted(string contentType)
+    {
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(), contentType: contentType);
+
+        Assert.Equal(202, result.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_field_the_vendor_format_does_not_have_is_400_WEBHOOK_SCHEMA_INVALID()
+    {
+        var body = WebhookBodies.Altered(b => WebhookBodies.FirstEntry(b)["isAdmin"] = true);
+
+        var result = await AcceptAsync(body);
+
+        AssertRefused(result, 400, "WEBHOOK_SCHEMA_INVALID");
+        Assert.Contains("isAdmin", result.Problem!.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1, "WEBHOOK_VALUE_OUT_OF_RANGE")]
+    [InlineData(745, "WEBHOOK_VALUE_OUT_OF_RANGE")]
+    public async Task Absurd_hours_are_422_and_nothing_of_the_batch_is_published(decimal hours, string reason)
+    {
+        var body = WebhookBodies.TimeApproved(TestData.TimeEntry(entryId: "TE-1"), TestData.TimeEntry(entryId: "TE-2", hours: hours));
+
+        var result = await AcceptAsync(body);
+
+        AssertRefused(result, 422, reason);
+        Assert.Contains("psa/time-entry/TE-2", result.Problem!.Detail, StringComparison.Ordinal);
+        await AssertNothingPublishedAsync();
+    }
+
+    [Fact]
+    public async Task A_26_hour_day_passes_the_edge_because_a_person_fixes_it_from_an_exception_item()
+    {
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(TestData.TimeEntry(hours: 26m)));
+
+        Assert.Equal(202, result.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(-11)]
+    [InlineData(6)]
+    public async Task A_work_date_years_away_is_422_WEBHOOK_DATE_OUT_OF_RANGE(int years)
+    {
+        var entry = TestData.TimeEntry(workDate: DateOnly.FromDateTime(TestData.Now.UtcDateTime).AddYears(years));
+
+        var result = await AcceptAsync(WebhookBodies.TimeApproved(entry));
+
+        AssertRefused(result, 422, "WEBHOOK_DATE_OUT_OF_RANGE");
         await AssertNothingPublishedAsync();
     }
 }

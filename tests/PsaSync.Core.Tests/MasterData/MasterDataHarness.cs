@@ -31,6 +31,8 @@ internal sealed class MasterDataHarness
 
     public RecordingPublisher Publisher { get; } = new();
 
+    public RecordingTelemetry Telemetry { get; } = new();
+
     public HandlerSupport Support { get; }
 
     public ParkedEventRedriver Redriver { get; }
@@ -38,7 +40,7 @@ internal sealed class MasterDataHarness
     public MasterDataHarness()
     {
         Exceptions = new InMemoryExceptionStore(Clock);
-        Support = new HandlerSupport(Exceptions, CorrelationLog, Clock);
+        Support = new HandlerSupport(Exceptions, CorrelationLog, Clock, Telemetry);
         Profiles = new InMemoryProjectProfiles();
         Redriver = new ParkedEventRedriver(ParkingLot, Publisher, CorrelationLog, Clock);
     }

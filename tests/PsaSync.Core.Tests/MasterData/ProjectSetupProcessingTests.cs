@@ -17,7 +17,7 @@ public class ProjectSetupProcessingTests
 
     private EnvelopeProcessor Processor() =>
         new(QueueNames.ProjectSetup, [_h.ProjectHandler()], _ledger, _h.CorrelationLog, _h.Exceptions, new DeliveryPolicy(), _h.Clock,
-            NullLogger<EnvelopeProcessor>.Instance);
+            _h.Telemetry, NullLogger<EnvelopeProcessor>.Instance);
 
     private Task<Settlement> ProcessAsync(EventEnvelope envelope) =>
         Processor().ProcessAsync(envelope.ToJson(), new DeliveryInfo(Guid.NewGuid().ToString("N"), 1), CancellationToken.None);

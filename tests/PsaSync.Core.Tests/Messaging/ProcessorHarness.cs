@@ -32,6 +32,8 @@ internal sealed class ProcessorHarness
 
     public ManualClock Clock { get; } = new(TestData.Now);
 
+    public RecordingTelemetry Telemetry { get; } = new();
+
     public ProcessorHarness()
     {
         Handler.EventType.Returns(TimeApproved.EventType);
@@ -39,7 +41,7 @@ internal sealed class ProcessorHarness
     }
 
     public EnvelopeProcessor Build(params IEventHandler[] handlers) =>
-        new(Domain, handlers.Length == 0 ? [Handler] : handlers, Ledger, CorrelationLog, Exceptions, Policy, Clock, NullLogger<EnvelopeProcessor>.Instance);
+        new(Domain, handlers.Length == 0 ? [Handler] : handlers, Ledger, CorrelationLog, Exceptions, Policy, Clock, Telemetry, NullLogger<EnvelopeProcessor>.Instance);
 
     public Task<Settlement> ProcessAsync(EventEnvelope envelope, int deliveryCount = 1) =>
         Build().ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", deliveryCount), CancellationToken.None);

@@ -19,10 +19,11 @@ public class CustomerReconciliationJobTests
     private readonly SandboxPsa _psa = new(new SandboxFaultOptions());
     private readonly InMemoryReconciliationReports _reports = new();
     private readonly InMemoryExceptionStore _exceptions;
+    private readonly RecordingTelemetry _telemetry = new();
 
     public CustomerReconciliationJobTests() => _exceptions = new InMemoryExceptionStore(_clock);
 
-    private CustomerReconciliationJob Job() => new(_erp, _psa, _exceptions, _reports, _clock);
+    private CustomerReconciliationJob Job() => new(_erp, _psa, _exceptions, _reports, _clock, _telemetry);
 
     /// <summary>An ERP customer with its PSA twin, as customer master leaves them.</summary>
     private async Task<ErpCustomer> SyncedAsync(string key, string legalName)
@@ -176,7 +177,7 @@ public class CustomerReconciliationJobTests
         Assert.IsType<HandlerResult.Done>(await h.HandleCustomerAsync(ErpCustomerEnvelope("CUST-00001", Customer(customerKey: "ACC-9"), version: 2)));
         Assert.Equal(2, h.Psa.Customers.Values.Count(c => c.ErpCustomerNumber == "CUST-00001"));
         await h.Erp.CreateCustomerAsync(Draft(Customer(customerKey: "ACC-2", legalName: "Fabrikam GmbH", taxId: null)), None);
-        var job = new CustomerReconciliationJob(h.Erp, h.Psa, _exceptions, _reports, _clock);
+        var job = new CustomerReconciliationJob(h.Erp, h.Psa, _exceptions, _reports, _clock, _telemetry);
 
         await job.RunAsync(None);
 

@@ -19,10 +19,11 @@ public class ProjectReconciliationJobTests
     private readonly SandboxPsa _psa = new(new SandboxFaultOptions());
     private readonly InMemoryReconciliationReports _reports = new();
     private readonly InMemoryExceptionStore _exceptions;
+    private readonly RecordingTelemetry _telemetry = new();
 
     public ProjectReconciliationJobTests() => _exceptions = new InMemoryExceptionStore(_clock);
 
-    private ProjectReconciliationJob Job() => new(_erp, _psa, _exceptions, _reports, _clock);
+    private ProjectReconciliationJob Job() => new(_erp, _psa, _exceptions, _reports, _clock, _telemetry);
 
     private ReconciliationReport Report() => Assert.Single(_reports.Saved);
 

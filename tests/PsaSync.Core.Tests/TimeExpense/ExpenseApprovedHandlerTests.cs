@@ -20,7 +20,7 @@ public class ExpenseApprovedHandlerTests
 
     public ExpenseApprovedHandlerTests()
     {
-        _handler = new ExpenseApprovedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
+        _handler = new ExpenseApprovedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry()));
         _projects.Projects[TestData.PsaProjectId] = Project();
     }
 

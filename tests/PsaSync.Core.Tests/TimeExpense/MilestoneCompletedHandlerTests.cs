@@ -20,7 +20,7 @@ public class MilestoneCompletedHandlerTests
 
     public MilestoneCompletedHandlerTests()
     {
-        _handler = new MilestoneCompletedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
+        _handler = new MilestoneCompletedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry()));
         _projects.Projects[TestData.PsaProjectId] = Project();
     }
 

@@ -27,7 +27,7 @@ public class TimeApprovedHandlerTests
 
     public TimeApprovedHandlerTests()
     {
-        var support = new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now));
+        var support = new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry());
         _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, _profiles, new TimeReversals(_erp, _ledger, support), support);
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())

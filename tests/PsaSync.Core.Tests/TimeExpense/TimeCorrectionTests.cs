@@ -29,7 +29,7 @@ public sealed class TimeCorrectionTests
 
     public TimeCorrectionTests()
     {
-        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new ManualClock(TestData.Now));
+        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new ManualClock(TestData.Now), new RecordingTelemetry());
         var reversals = new TimeReversals(_erp, _ledger, _support);
         _approved = new TimeApprovedHandler(_erp, new SandboxPsa(new SandboxFaultOptions()), Substitute.For<ICrossReferenceMap>(), _ledger, _profiles, reversals, _support);
         _revoked = new TimeApprovalRevokedHandler(reversals, _support);

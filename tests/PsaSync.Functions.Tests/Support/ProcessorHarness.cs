@@ -4,6 +4,7 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Messaging;
+using PsaSync.Core.Telemetry;
 using PsaSync.Core.Tracing;
 
 namespace PsaSync.Functions.Tests.Support;
@@ -35,7 +36,7 @@ internal sealed class ProcessorHarness
 
     /// <summary>The processor of <paramref name="domain"/> with exactly <paramref name="handlers"/>.</summary>
     public EnvelopeProcessor Build(string domain, IEnumerable<IEventHandler> handlers) =>
-        new(domain, handlers, Ledger, CorrelationLog, Exceptions, Policy, TimeProvider.System, NullLogger<EnvelopeProcessor>.Instance);
+        new(domain, handlers, Ledger, CorrelationLog, Exceptions, Policy, TimeProvider.System, Substitute.For<IBusinessTelemetry>(), NullLogger<EnvelopeProcessor>.Instance);
 
     public void GivenHandlerReturns(HandlerResult result) =>
         TimeApprovedHandler.HandleAsync(Arg.Any<EventEnvelope>(), Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(result);

@@ -2,7 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging.Abstractions;
 using PsaSync.Core.Ingress;
+using PsaSync.Core.Messaging;
+using PsaSync.Core.Tracing;
 
 namespace PsaSync.Functions.Tests.Support;
 
@@ -13,11 +16,17 @@ internal static class WebhookHttp
     public const string CrmSecret = "crm-test-secret";
     public const string ErpSecret = "erp-test-secret";
 
-    /// <summary>A secret for each of the three webhook sources.</summary>
-    public static WebhookSecrets Secrets() => new()
+    /// <summary>The webhook edge with a secret for each of the three webhook sources.</summary>
+    public static WebhookIngress Ingress(IEnumerable<IWebhookMapper> mappers, IMessagePublisher publisher, ICorrelationLog correlationLog, IngressLimits limits)
     {
-        Secrets = new(StringComparer.OrdinalIgnoreCase) { ["psa"] = PsaSecret, ["crm"] = CrmSecret, ["erp"] = ErpSecret },
-    };
+        var secrets = new SettingsWebhookSecretSource(new Dictionary<string, string> { ["psa"] = PsaSecret, ["crm"] = CrmSecret, ["erp"] = ErpSecret });
+        return new WebhookIngress(mappers, publisher, correlationLog, limits,
+            new WebhookVerifier(secrets, limits, TimeProvider.System, NullLogger<WebhookVerifier>.Instance), TimeProvider.System, NullLogger<WebhookIngress>.Instance);
+    }
+
+    /// <summary>The signature headers of <paramref name="body"/> signed with <paramref name="secret"/> now.</summary>
+    public static IReadOnlyDictionary<string, string> Signed(string secret, string body) =>
+        WebhookSignature.Headers(secret, DateTimeOffset.UtcNow, Encoding.UTF8.GetBytes(body));
 
     public sealed record HttpAnswer(int StatusCode, string? ContentType, IHeaderDictionary Headers, JsonElement Body);
 

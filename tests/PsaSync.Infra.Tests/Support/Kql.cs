@@ -52,6 +52,18 @@ internal static partial class Kql
     public static IReadOnlyList<string> ComparedNames(string query) =>
         [.. NameComparison().Matches(WithoutComments(query)).Select(m => m.Groups[1].Value)];
 
+    /// <summary>Business telemetry names the query uses: string literals such as "PsaSync.Posted".</summary>
+    public static IReadOnlyList<string> TelemetryNames(string query) =>
+        [.. StringLiterals(WithoutComments(query)).Where(s => s.StartsWith("PsaSync.", StringComparison.Ordinal)).Distinct()];
+
+    /// <summary>Measurements read with measure(customMeasurements, "Name").</summary>
+    public static IReadOnlyList<string> Measurements(string query) =>
+        [.. MeasureCall().Matches(WithoutComments(query)).Select(m => m.Groups[1].Value)];
+
+    /// <summary>Canonical event types the query names ("psasync.time.approved").</summary>
+    public static IReadOnlyList<string> EventTypes(string query) =>
+        [.. StringLiterals(WithoutComments(query)).Where(s => EventType().IsMatch(s))];
+
     /// <summary>Tables the query reads.</summary>
     public static bool Reads(string query, string table) =>
         Regex.IsMatch(WithoutComments(query), $@"(^|[\s,(|]){table}\b", RegexOptions.Multiline);
@@ -98,6 +110,12 @@ internal static partial class Kql
 
     [GeneratedRegex(@"\bdim\(\s*customDimensions\s*,\s*""([^""]+)""\s*\)")]
     private static partial Regex DimCall();
+
+    [GeneratedRegex(@"\bmeasure\(\s*customMeasurements\s*,\s*""([^""]+)""\s*\)")]
+    private static partial Regex MeasureCall();
+
+    [GeneratedRegex(@"^psasync\.[a-z]+(?:\.[a-z]+)+$")]
+    private static partial Regex EventType();
 
     [GeneratedRegex(@"\bextract\(\s*@""((?:[^""]|"""")*)""")]
     private static partial Regex ExtractCall();

@@ -7,7 +7,6 @@ internal sealed record InfraApp(
     string ServiceName,
     IReadOnlyList<string> SendsTo,
     string ReceivesFrom,
-    IReadOnlyList<string> WebhookSources,
     string TaskHub,
     IReadOnlyDictionary<string, object?> Settings);
 
@@ -34,7 +33,6 @@ internal static class Templates
             Assert.IsType<string>(a["serviceName"]),
             Strings(a["sendsTo"]),
             Assert.IsType<string>(a["receivesFrom"]),
-            Strings(a["webhookSources"]),
             Assert.IsType<string>(a["taskHub"]),
             Bicep.AsObject(a["settings"])))];
 
@@ -80,7 +78,6 @@ internal static class Templates
     {
         var names = new HashSet<string>(CommonSettings, StringComparer.Ordinal);
         names.UnionWith(app.Settings.Keys);
-        names.UnionWith(app.WebhookSources.Select(s => $"PsaSync__Webhooks__Secrets__{s}"));
         return names;
     }
 
