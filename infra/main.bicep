@@ -42,6 +42,9 @@ param periodCloseBillingSchedule string = '0 0 6 1 * *'
 @description('NCRONTAB schedule of the poll that carries ERP invoice changes and payments to the PSA (invoice-status app).')
 param invoiceFeedbackSchedule string = '0 */5 * * * *'
 
+@description('NCRONTAB schedule of the job that shows open exception items on their PSA records (invoice-status app).')
+param psaExceptionNotesSchedule string = '0 */5 * * * *'
+
 @description('NCRONTAB schedule of the money-level billing reconciliation (invoice-status app).')
 param billingReconciliationSchedule string = '0 30 5 * * *'
 @description('NCRONTAB schedule of the exception-backlog job, which reports open exception items and their age as metrics (invoice-status app).')
@@ -149,6 +152,7 @@ var apps = [
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
       BillingReconciliationSchedule: billingReconciliationSchedule
+      PsaExceptionNotesSchedule: psaExceptionNotesSchedule
       ExceptionBacklogSchedule: exceptionBacklogSchedule
     }
   }
@@ -338,6 +342,7 @@ output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
 output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
 output PSASYNC_BILLING_RECONCILIATION_SCHEDULE string = billingReconciliationSchedule
+output PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE string = psaExceptionNotesSchedule
 output PSASYNC_EXCEPTION_BACKLOG_SCHEDULE string = exceptionBacklogSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name

@@ -9,7 +9,8 @@ $ErrorActionPreference = 'Stop'
 $names = @(
     'PSASYNC_TABLE_SERVICE_URI', 'PSASYNC_TABLE_PREFIX', 'PSASYNC_SERVICE_BUS_NAMESPACE', 'PSASYNC_MAX_DELIVERY_COUNT',
     'PSASYNC_PARKING_MAX_WAIT', 'PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE', 'PSASYNC_PROJECT_RECONCILIATION_SCHEDULE',
-    'PSASYNC_PARKING_SWEEP_SCHEDULE', 'PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE', 'PSASYNC_INVOICE_FEEDBACK_SCHEDULE', 'PSASYNC_BILLING_RECONCILIATION_SCHEDULE')
+    'PSASYNC_PARKING_SWEEP_SCHEDULE', 'PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE', 'PSASYNC_INVOICE_FEEDBACK_SCHEDULE',
+    'PSASYNC_BILLING_RECONCILIATION_SCHEDULE', 'PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE', 'PSASYNC_EXCEPTION_BACKLOG_SCHEDULE')
 foreach ($name in $names) {
     if ([string]::IsNullOrEmpty([Environment]::GetEnvironmentVariable($name))) {
         Write-Error "postprovision: $name is not set (run azd provision first); no local.settings.json written."
@@ -34,6 +35,7 @@ $values = [ordered]@{
     'PeriodCloseBillingSchedule'                    = $env:PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE
     'InvoiceFeedbackSchedule'                       = $env:PSASYNC_INVOICE_FEEDBACK_SCHEDULE
     'BillingReconciliationSchedule'                 = $env:PSASYNC_BILLING_RECONCILIATION_SCHEDULE
+    'PsaExceptionNotesSchedule'                     = $env:PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE
     'ExceptionBacklogSchedule'                      = $env:PSASYNC_EXCEPTION_BACKLOG_SCHEDULE
     'PsaSync__Webhooks__Secrets__psa'               = 'local-dev-secret-psa'
     'PsaSync__Webhooks__Secrets__crm'               = 'local-dev-secret-crm'

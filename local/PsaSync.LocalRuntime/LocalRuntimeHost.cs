@@ -8,11 +8,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
+using PsaSync.Connectors.Tryton;
 using PsaSync.Core.Events;
 using PsaSync.Core.Audit;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Operations;
+using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.Reconciliation;
 using PsaSync.Core.Telemetry;
@@ -31,6 +33,9 @@ namespace PsaSync.LocalRuntime;
 /// </summary>
 public static class LocalRuntimeHost
 {
+    /// <summary>The value of <c>PsaSync:Erp:Kind</c> that connects the local runtime to Tryton instead of the sandbox ERP.</summary>
+    public const string TrytonKind = "tryton";
+
     public static WebApplication Build(LocalRuntimeOptions options, IConfiguration configuration, LogLevel minimumLogLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -46,6 +51,12 @@ public static class LocalRuntimeHost
         builder.WebHost.UseUrls($"http://{options.BindAddress}:{options.Port}");
 
         builder.Services.AddSingleton(options);
+        // PsaSync:Erp:Kind chooses the ERP: the sandbox (default) or a live Tryton (scripts/tryton.sh starts one).
+        if (string.Equals(builder.Configuration["PsaSync:Erp:Kind"], TrytonKind, StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddTrytonErp(builder.Configuration);
+            builder.Services.AddKeyedSingleton<IErpConnector>(ServiceRegistration.HostErpKey, (sp, _) => sp.GetRequiredService<TrytonErp>());
+        }
         builder.Services.AddPsaSync(builder.Configuration);
         builder.Services.AddSingleton<LocalBusinessTelemetry>();
         builder.Services.AddSingleton<IBusinessTelemetry>(sp => sp.GetRequiredService<LocalBusinessTelemetry>());

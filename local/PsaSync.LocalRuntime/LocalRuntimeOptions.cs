@@ -28,6 +28,7 @@ public sealed class LocalRuntimeOptions
         [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
         [JobNames.InvoiceFeedback] = TimeSpan.FromMinutes(1),
         [JobNames.BillingReconciliation] = TimeSpan.FromHours(1),
+        [JobNames.PsaExceptionNotes] = TimeSpan.FromMinutes(1),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
         [Core.Telemetry.ExceptionBacklogJob.JobName] = TimeSpan.FromMinutes(5),
     };

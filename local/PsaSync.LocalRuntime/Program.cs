@@ -26,6 +26,12 @@ var configuration = new ConfigurationBuilder()
     .AddEnvironmentVariables()
     .AddCommandLine(switches)
     .Build();
+if (isDemo && string.Equals(configuration["PsaSync:Erp:Kind"], LocalRuntimeHost.TrytonKind, StringComparison.OrdinalIgnoreCase))
+{
+    // The demo scenario edits and counts the sandbox ERP's records, which a real ERP does not let it do.
+    Console.Error.WriteLine("The demo scenario needs the sandbox ERP. Against Tryton, use 'serve' (see README: Run the demo against Tryton).");
+    return 2;
+}
 var runtimeOptions = configuration.GetSection("Runtime").Get<LocalRuntimeOptions>() ?? new LocalRuntimeOptions();
 if (isDemo && configuration["Runtime:Port"] is null)
 {

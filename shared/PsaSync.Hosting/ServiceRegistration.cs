@@ -95,6 +95,7 @@ public static class ServiceRegistration
         services.AddKeyedSingleton<IEventHandler, TimeApprovalRevokedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, ExpenseApprovedHandler>(QueueNames.TimeExpense);
         services.AddKeyedSingleton<IEventHandler, MilestoneCompletedHandler>(QueueNames.TimeExpense);
+        services.AddKeyedSingleton<IEventHandler, InvoiceChangedHandler>(QueueNames.InvoiceStatus);
 
         services.AddSingleton(options.Billing);
         services.AddSingleton<BillingChecks>();
@@ -113,6 +114,7 @@ public static class ServiceRegistration
         services.AddSingleton<InvoiceChangeApplier>();
         services.AddSingleton<IScheduledJob, InvoiceFeedbackJob>();
         services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
+        services.AddSingleton<IScheduledJob, PsaExceptionNotesJob>();
         services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
@@ -150,9 +152,18 @@ public static class ServiceRegistration
         }
     }
 
+    /// <summary>The service key under which a host registers its own ERP connector (it is then audited like the sandbox).</summary>
+    public const string HostErpKey = "host-erp";
+
     private static void AddConnectors(IServiceCollection services, PsaSyncOptions options)
     {
-        RequireKind("Erp", options.Erp.Kind);
+        // A host may register another ERP connector under HostErpKey before calling AddPsaSync (the local runtime's
+        // Tryton option); otherwise the sandbox is the only ERP this library knows.
+        var erpChosenByHost = services.Any(s => s.ServiceType == typeof(IErpConnector) && s.IsKeyedService && Equals(s.ServiceKey, HostErpKey));
+        if (!erpChosenByHost)
+        {
+            RequireKind("Erp", options.Erp.Kind);
+        }
         RequireKind("Psa", options.Psa.Kind);
         var journals = options.SandboxDataDirectory;
         if (journals is not null)
@@ -162,7 +173,8 @@ public static class ServiceRegistration
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
         // Every ERP change PsaSync makes leaves an audit record; the decorator wraps whichever connector is configured.
         services.AddSingleton<IErpConnector>(sp => new AuditingErpConnector(
-            sp.GetRequiredService<SandboxErp>(), sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
+            erpChosenByHost ? sp.GetRequiredKeyedService<IErpConnector>(HostErpKey) : sp.GetRequiredService<SandboxErp>(),
+            sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }

@@ -102,6 +102,29 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Invoice_changes_sent_by_ERP_webhook_reach_the_PSA_once_and_a_late_older_version_changes_nothing()
+    {
+        await using var runtime = await ReadyToBillAsync();
+        await runtime.PostEmptyAsync($"api/billing/{ProjectId}/{Period}");
+        await WaitForCompletionAsync(runtime);
+        var invoice = Assert.Single(runtime.Erp.Invoices);
+        runtime.Erp.SettleInvoice(invoice.InvoiceId, 100m);
+        var changes = (await runtime.Erp.GetInvoiceChangesAsync(null, 10, CancellationToken.None)).Changes;
+
+        // The payment arrives first, twice; the posting arrives last.
+        await runtime.PostAsync("erp/invoices", SandboxErpWebhookWriter.InvoiceChanged(changes[1], DateTimeOffset.UtcNow), times: 2);
+        await runtime.DrainAsync();
+        await runtime.PostAsync("erp/invoices", SandboxErpWebhookWriter.InvoiceChanged(changes[0], DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+        // The poll sees both changes again and applies neither.
+        await RunJobAsync(runtime, "invoice-feedback");
+
+        var shown = Assert.Single(runtime.Psa.InvoiceHistory);
+        Assert.Equal((2L, PsaInvoiceState.PartiallyPaid, invoice.Gross - 100m), (shown.Version, shown.State, shown.Balance));
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+    }
+
+    [Fact]
     public async Task Payments_reach_the_PSA_in_order_and_the_trace_of_a_time_entry_runs_from_webhook_to_paid_invoice()
     {
         await using var runtime = await ReadyToBillAsync();

@@ -25,6 +25,7 @@ public sealed class SandboxPsa : IPsaConnector
     private const string ApprovalRevokedKind = "approval-revoked";
     private const string PendingExpenseApprovalsKind = "pending-expense-approvals";
     private const string InvoiceStatusKind = "invoice-status";
+    private const string ExceptionNotesKind = "exception-notes";
 
     private readonly Dictionary<string, TimeEntrySyncStatus> _timeStatus = [];
     private readonly Dictionary<string, PsaCustomer> _customersByKey = [];
@@ -34,6 +35,7 @@ public sealed class SandboxPsa : IPsaConnector
     private readonly Dictionary<(string ProjectId, string Period), int> _pendingExpenseApprovals = [];
     private readonly Dictionary<string, PsaInvoiceStatus> _invoices = [];
     private readonly List<PsaInvoiceStatus> _invoiceHistory = [];
+    private List<PsaExceptionNote> _exceptionNotes = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
@@ -106,6 +108,15 @@ public sealed class SandboxPsa : IPsaConnector
         {
             return _invoices.Values.FirstOrDefault(i => i.State is PsaInvoiceState.Issued or PsaInvoiceState.PartiallyPaid or PsaInvoiceState.Paid
                 && i.BilledRecordIds.Contains(recordId));
+        }
+    }
+
+    /// <summary>The exception notes shown on a record now (kind and id as in <see cref="PsaSync.Core.Model.EntityKinds"/>).</summary>
+    public IReadOnlyList<PsaExceptionNote> ExceptionNotesOn(string recordKind, string recordId)
+    {
+        lock (_gate)
+        {
+            return [.. _exceptionNotes.Where(n => n.RecordKind == recordKind && n.RecordId == recordId)];
         }
     }
 
@@ -279,6 +290,13 @@ public sealed class SandboxPsa : IPsaConnector
         return Task.CompletedTask;
     }
 
+    public Task ShowOpenExceptionsAsync(IReadOnlyList<PsaExceptionNote> open, CancellationToken cancellationToken)
+    {
+        Guard("show-open-exceptions", "", isWrite: true, cancellationToken);
+        Record(ExceptionNotesKind, open);
+        return Task.CompletedTask;
+    }
+
     /// <summary>What every call meets before it does anything: cancellation, the outage, and the planned faults.</summary>
     private void Guard(string operation, string key, bool isWrite, CancellationToken cancellationToken)
     {
@@ -343,6 +361,9 @@ public sealed class SandboxPsa : IPsaConnector
                     var invoice = record.Deserialize<PsaInvoiceStatus>(PsaSyncJson.Options)!;
                     _invoices[invoice.InvoiceId] = invoice;
                     _invoiceHistory.Add(invoice);
+                    break;
+                case ExceptionNotesKind:
+                    _exceptionNotes = record.Deserialize<List<PsaExceptionNote>>(PsaSyncJson.Options)!;
                     break;
                 case PendingExpenseApprovalsKind:
                     var pending = record.Deserialize<PendingExpenseApprovals>(PsaSyncJson.Options)!;

@@ -48,6 +48,13 @@ public sealed record MilestoneCompleted(Milestone Milestone) : ICanonicalEvent
     public static int SchemaVersion => 1;
 }
 
+/// <summary>An ERP invoice or credit memo as it stands after a change the ERP announced by webhook.</summary>
+public sealed record InvoiceChanged(Ports.ErpInvoiceChange Change) : ICanonicalEvent
+{
+    public static string EventType => "psasync.invoice.changed";
+    public static int SchemaVersion => 1;
+}
+
 public sealed record InvoiceIssued(Invoice Invoice) : ICanonicalEvent
 {
     public static string EventType => "psasync.invoice.issued";

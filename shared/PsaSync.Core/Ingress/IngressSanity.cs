@@ -52,6 +52,20 @@ public static class IngressSanity
                     check.Date(planned.DueOn, $"milestone '{planned.MilestoneId}' dueOn");
                 }
                 break;
+            case var t when t == InvoiceChanged.EventType:
+                var change = envelope.DataAs<InvoiceChanged>().Change;
+                // A credit memo carries its amounts negative; everything else about money is never below zero.
+                var sign = change.Kind == Ports.ErpDocumentKind.CreditMemo ? -1m : 1m;
+                check.Amount(sign * change.Net, "net");
+                check.Amount(sign * change.Tax, "tax");
+                check.Amount(sign * change.Gross, "gross");
+                check.Amount(change.AmountPaid, "paid");
+                check.Amount(change.WrittenOff, "writtenOff");
+                check.Amount(change.Balance, "balance");
+                check.Currency(change.Currency, "currency");
+                check.Date(change.InvoiceDate, "invoiceDate");
+                check.Date(change.DueDate, "dueDate");
+                break;
             case var t when t == CustomerUpserted.EventType:
                 check.Currency(envelope.DataAs<CustomerUpserted>().Customer.Currency, "currency");
                 break;

@@ -30,7 +30,16 @@ public interface IPsaConnector
     /// Repeating a version is harmless; a version older than the one shown is ignored.
     /// </summary>
     Task ApplyInvoiceStatusAsync(PsaInvoiceStatus status, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Shows on each PSA record the exception items PsaSync holds open against it, replacing what was shown before, so a
+    /// record whose items were resolved shows none. Delivery teams see why a record did not sync without leaving the PSA.
+    /// </summary>
+    Task ShowOpenExceptionsAsync(IReadOnlyList<PsaExceptionNote> open, CancellationToken cancellationToken);
 }
+
+/// <summary>An open exception item as the PSA shows it on the record: what is wrong, who acts, and how to fix it.</summary>
+public sealed record PsaExceptionNote(string RecordKind, string RecordId, string ReasonCode, string Title, string Owner, string HowToFix, DateTimeOffset Since);
 
 /// <summary>An invoice's state as delivery teams see it in the PSA.</summary>
 public enum PsaInvoiceState

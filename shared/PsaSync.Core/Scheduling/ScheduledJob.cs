@@ -18,4 +18,5 @@ public static class JobNames
     public const string ParkingSweep = "parking-sweep";
     public const string InvoiceFeedback = "invoice-feedback";
     public const string BillingReconciliation = "billing-reconciliation";
+    public const string PsaExceptionNotes = "psa-exception-notes";
 }

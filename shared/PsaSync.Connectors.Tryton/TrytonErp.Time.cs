@@ -1,0 +1,191 @@
+using PsaSync.Core.Ports;
+
+namespace PsaSync.Connectors.Tryton;
+
+// Approved time: timesheet.line on the project's timesheet work, for an employee created on demand.
+public sealed partial class TrytonErp
+{
+    /// <summary>Marker of the party behind an employee: PsaSync's resource id.</summary>
+    private const string ResourceMarker = Marker + "resource:";
+
+    public async Task<ErpPosting?> FindTimeByExternalIdAsync(string externalId, CancellationToken cancellationToken) =>
+        (await ExistingTimeAsync([externalId], cancellationToken)).GetValueOrDefault(externalId);
+
+    /// <summary>
+    /// Tryton refuses negative timesheet durations, so a reversal cannot be a line of opposite hours: the original line
+    /// is set to zero hours (keeping its marker, so it is still found) and a zero-hour line under the reversal's external
+    /// id records that the reversal happened, which is also what makes a repeat return the first reversal.
+    /// </summary>
+    public async Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken)
+    {
+        var existing = await ExistingTimeAsync([externalId, reversalExternalId], cancellationToken);
+        if (!existing.TryGetValue(externalId, out var original))
+        {
+            return null;
+        }
+        if (existing.TryGetValue(reversalExternalId, out var reversal))
+        {
+            return reversal;
+        }
+        var id = IdOf(original.ErpDocumentId, "Timesheet line");
+        var line = (await client.ReadAsync<TimesheetCopyRow>("timesheet.line", [id], ["company", "employee", "work", "date"], cancellationToken)).Single();
+        await client.WriteAsync("timesheet.line", [id], new Dictionary<string, object?> { ["duration"] = TimeSpan.Zero }, cancellationToken);
+        var created = (await client.CreateAsync("timesheet.line", [new Dictionary<string, object?>
+        {
+            ["company"] = line.Company,
+            ["employee"] = line.Employee,
+            ["work"] = line.Work,
+            ["date"] = line.Date,
+            ["duration"] = TimeSpan.Zero,
+            ["description"] = Marker + reversalExternalId,
+        }], cancellationToken)).Single();
+        return new ErpPosting(Text(created), reversalExternalId);
+    }
+
+    private sealed record TimesheetCopyRow(int Id, int Company, int Employee, int Work, DateOnly Date);
+
+    public async Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken)
+    {
+        var result = (await PostTimeLinesAsync([line], cancellationToken)).Single();
+        return result.Posting ?? throw result.Failure!;
+    }
+
+    /// <summary>
+    /// Looks up the lines already in Tryton, then creates the rest in one <c>timesheet.line.create</c>. Tryton saves a
+    /// create all or nothing, so when it refuses the batch for a business reason the lines are created one by one to
+    /// find the one it refuses. Tryton timesheets have no billable flag or role: those stay in PsaSync's ledger.
+    /// </summary>
+    public async Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken)
+    {
+        // By external id: a line listed twice in one batch is created once and both get its outcome.
+        var outcomes = new Dictionary<string, ErpLineResult>(StringComparer.Ordinal);
+        var existing = await ExistingTimeAsync([.. lines.Select(l => l.ExternalId)], cancellationToken);
+        var works = await TimesheetWorksAsync([.. lines.Select(l => l.ErpProjectCode)], cancellationToken);
+        var pending = new List<(ErpTimeLine Line, int Work)>();
+        foreach (var line in lines)
+        {
+            if (existing.TryGetValue(line.ExternalId, out var posting))
+            {
+                outcomes[line.ExternalId] = new ErpLineResult(line.ExternalId, posting, null);
+            }
+            else if (works.TryGetValue(line.ErpProjectCode, out var work) && work is { } open)
+            {
+                if (!pending.Any(p => p.Line.ExternalId == line.ExternalId))
+                {
+                    pending.Add((line, open));
+                }
+            }
+            else
+            {
+                outcomes[line.ExternalId] = new ErpLineResult(line.ExternalId, null,
+                    new ErpException(ErpFailureKind.Rejected, $"Time line {line.ExternalId}: project {line.ErpProjectCode} does not exist in Tryton or is not open."));
+            }
+        }
+        if (pending.Count > 0)
+        {
+            var employees = await EmployeesAsync([.. pending.Select(p => p.Line.ResourceId).Distinct(StringComparer.Ordinal)], cancellationToken);
+            var setup = await SetupAsync(cancellationToken);
+            object Values((ErpTimeLine Line, int Work) p) => new Dictionary<string, object?>
+            {
+                ["company"] = setup.CompanyId,
+                ["employee"] = employees[p.Line.ResourceId],
+                ["work"] = p.Work,
+                ["date"] = p.Line.WorkDate,
+                ["duration"] = TimeSpan.FromHours((double)p.Line.Hours),
+                ["description"] = Marker + p.Line.ExternalId,
+            };
+            try
+            {
+                var ids = await client.CreateAsync("timesheet.line", [.. pending.Select(Values)], cancellationToken);
+                for (var i = 0; i < pending.Count; i++)
+                {
+                    outcomes[pending[i].Line.ExternalId] = new ErpLineResult(pending[i].Line.ExternalId, new ErpPosting(Text(ids[i]), pending[i].Line.ExternalId), null);
+                }
+            }
+            catch (ErpException refused) when (!refused.IsTransient && pending.Count > 1)
+            {
+                foreach (var p in pending)
+                {
+                    try
+                    {
+                        var id = (await client.CreateAsync("timesheet.line", [Values(p)], cancellationToken)).Single();
+                        outcomes[p.Line.ExternalId] = new ErpLineResult(p.Line.ExternalId, new ErpPosting(Text(id), p.Line.ExternalId), null);
+                    }
+                    catch (ErpException failure)
+                    {
+                        outcomes[p.Line.ExternalId] = new ErpLineResult(p.Line.ExternalId, null, failure);
+                    }
+                }
+            }
+            catch (ErpException failure)
+            {
+                foreach (var p in pending)
+                {
+                    outcomes[p.Line.ExternalId] = new ErpLineResult(p.Line.ExternalId, null, failure);
+                }
+            }
+        }
+        return [.. lines.Select(l => outcomes[l.ExternalId])];
+    }
+
+    private async Task<Dictionary<string, ErpPosting>> ExistingTimeAsync(IReadOnlyList<string> externalIds, CancellationToken cancellationToken)
+    {
+        var rows = await client.SearchReadAsync<TimesheetLineRow>("timesheet.line",
+            new object[] { new object[] { "description", "in", externalIds.Select(id => Marker + id).Distinct().ToArray() } }, ["description"], cancellationToken, order: OrderById);
+        var found = new Dictionary<string, ErpPosting>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            var externalId = row.Description![Marker.Length..];
+            found.TryAdd(externalId, new ErpPosting(Text(row.Id), externalId));
+        }
+        return found;
+    }
+
+    /// <summary>The timesheet work of each project code, or null when the project is missing or not open.</summary>
+    private async Task<Dictionary<string, int?>> TimesheetWorksAsync(IReadOnlyList<string> projectCodes, CancellationToken cancellationToken)
+    {
+        var ids = projectCodes.Distinct(StringComparer.Ordinal).Select(code => int.TryParse(code, out var id) ? id : 0).Where(id => id > 0).ToArray();
+        var rows = await ProjectRowsAsync([["id", "in", ids]], cancellationToken);
+        return rows.ToDictionary(r => Text(r.Id), r => r.IsOpen && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
+    }
+
+    /// <summary>The employee of each resource id, creating the party and employee of those Tryton does not have yet.</summary>
+    private async Task<Dictionary<string, int>> EmployeesAsync(IReadOnlyList<string> resourceIds, CancellationToken cancellationToken)
+    {
+        var setup = await SetupAsync(cancellationToken);
+        var marks = await client.SearchReadAsync<IdentifierRow>("party.identifier",
+            new object[] { new object[] { "code", "in", resourceIds.Select(r => ResourceMarker + r).ToArray() } }, ["party", "code"], cancellationToken, order: OrderById);
+        var partyByResource = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var mark in marks)
+        {
+            partyByResource.TryAdd(mark.Code[ResourceMarker.Length..], mark.Party);
+        }
+        var missingParties = resourceIds.Where(r => !partyByResource.ContainsKey(r)).ToList();
+        if (missingParties.Count > 0)
+        {
+            var created = await client.CreateAsync("party.party", [.. missingParties.Select(r => (object)new Dictionary<string, object?>
+            {
+                ["name"] = r,
+                ["identifiers"] = new object[] { new object[] { "create", new object[] { new Dictionary<string, object?> { ["code"] = ResourceMarker + r } } } },
+            })], cancellationToken);
+            for (var i = 0; i < missingParties.Count; i++)
+            {
+                partyByResource[missingParties[i]] = created[i];
+            }
+        }
+        var employees = (await client.SearchReadAsync<EmployeeRow>("company.employee",
+            new object[] { new object[] { "party", "in", partyByResource.Values.ToArray() }, new object[] { "company", "=", setup.CompanyId } }, ["party"], cancellationToken, order: OrderById))
+            .GroupBy(e => e.Party).ToDictionary(g => g.Key, g => g.First().Id);
+        var missingEmployees = partyByResource.Where(p => !employees.ContainsKey(p.Value)).ToList();
+        if (missingEmployees.Count > 0)
+        {
+            var created = await client.CreateAsync("company.employee",
+                [.. missingEmployees.Select(p => (object)new Dictionary<string, object?> { ["party"] = p.Value, ["company"] = setup.CompanyId })], cancellationToken);
+            for (var i = 0; i < missingEmployees.Count; i++)
+            {
+                employees[missingEmployees[i].Value] = created[i];
+            }
+        }
+        return partyByResource.ToDictionary(p => p.Key, p => employees[p.Value], StringComparer.Ordinal);
+    }
+}
