@@ -74,7 +74,7 @@ public sealed record ChaosSummary(
 public sealed class ChaosRunner(ChaosOptions options, string storageConnectionString, TextWriter output)
 {
     private const string Secret = "chaos-secret";
-    private static readonly string[] Terminal = [TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DuplicateAbsorbed];
+    private static readonly string[] Terminal = [TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DeadLettered, TraceSteps.DuplicateAbsorbed];
 
     private readonly string _tablePrefix = $"chaos{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100, 999)}";
     private readonly string _sandboxDirectory = Directory.CreateTempSubdirectory("psasync-chaos-").FullName;
@@ -150,13 +150,15 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             }
             await DrainAsync(cancellationToken);
 
-            output.WriteLine("3. Operator replays what arrived before its project existed; drain ...");
-            using (var replay = await runtime.Http.PostAsync($"api/ops/exceptions/replay?reason={ReasonCodes.ProjectNotInErp.Code}", null, cancellationToken))
+            // What an operator does after such a month (docs/operations.md "Replaying"): first what exhausted its
+            // deliveries during the outage, then what arrived before its project existed, once the projects are in.
+            output.WriteLine("3. Operator replays DELIVERY_EXHAUSTED, then PROJECT_NOT_IN_ERP; drain after each ...");
+            foreach (var reason in new[] { ReasonCodes.DeliveryExhausted.Code, ReasonCodes.ProjectNotInErp.Code })
             {
-                var replayed = await replay.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-                _replayed = replayed.GetProperty("replayed").GetInt32();
+                using var replay = await runtime.Http.PostAsync($"api/ops/exceptions/replay?reason={reason}", null, cancellationToken);
+                _replayed += (await replay.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("replayed").GetInt32();
+                await DrainAsync(cancellationToken);
             }
-            await DrainAsync(cancellationToken);
 
             output.WriteLine("4. Month end: billing for every project and period with approved work, invoice feedback, billing reconciliation ...");
             var billing = await BillEverythingAsync(runtime, scenario, cancellationToken);
@@ -170,10 +172,10 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             var open = await OpenExceptionsAsync(runtime, cancellationToken);
             CheckRejections(checks, timelines, open);
             await CheckTotalsAsync(runtime, checks, scenario, open, cancellationToken);
-            await CheckSampleTracesAsync(runtime, checks, scenario, cancellationToken);
+            await CheckSampleTracesAsync(runtime, checks, scenario, open, cancellationToken);
             await CollectFaultsAsync(runtime, cancellationToken);
             await runtime.KillAsync();
-            CheckExactlyOnce(checks, scenario);
+            CheckExactlyOnce(checks, scenario, open);
             await CheckNoOrphansAsync(checks, scenario, cancellationToken);
 
             var figures = new Dictionary<string, long>
@@ -421,12 +423,12 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
     /// <summary>Every record whose last outcome is a rejection or a parking has exactly one open exception with a reason code.</summary>
     private static void CheckRejections(InvariantChecks checks, List<Timeline> timelines, IReadOnlyList<OpenException> open)
     {
-        var outcomes = new[] { TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked };
+        var outcomes = new[] { TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DeadLettered };
         var lastOutcome = timelines.SelectMany(t => t.Entries)
             .Where(e => e.Record is not null && outcomes.Contains(e.Step))
             .GroupBy(e => e.Record!.ToString())
             .ToDictionary(g => g.Key, g => g.MaxBy(e => e.At)!.Step);
-        var rejected = lastOutcome.Where(p => p.Value is TraceSteps.Rejected or TraceSteps.Parked).Select(p => p.Key).ToList();
+        var rejected = lastOutcome.Where(p => p.Value is TraceSteps.Rejected or TraceSteps.Parked or TraceSteps.DeadLettered).Select(p => p.Key).ToList();
         var openByRecord = open.GroupBy(x => x.SourceRecord).ToDictionary(g => g.Key, g => g.ToList());
         var wrong = rejected.Where(r => !openByRecord.TryGetValue(r, out var items) || items.Count != 1 || string.IsNullOrWhiteSpace(items[0].ReasonCode)).ToList();
         checks.Check(wrong.Count == 0, $"every rejected item has exactly one open exception with a reason code: {rejected.Count} rejected, {wrong.Count} without{Examples(wrong)}");
@@ -447,16 +449,16 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             $"ERP invoiced == PSA approved per project and period or explained by an open exception: {report.Positions.Count} positions over {covered} projects, {unexplained.Count} unexplained{Examples(unexplained)}");
     }
 
-    /// <summary>The trace of a sample of posted time entries runs accepted -> posted -> written back.</summary>
-    private async Task CheckSampleTracesAsync(RuntimeProcess runtime, InvariantChecks checks, ChaosScenario scenario, CancellationToken cancellationToken)
+    /// <summary>The trace of a sample of valid time entries that no open exception holds runs accepted -> posted -> written back.</summary>
+    private async Task CheckSampleTracesAsync(RuntimeProcess runtime, InvariantChecks checks, ChaosScenario scenario, IReadOnlyList<OpenException> open, CancellationToken cancellationToken)
     {
-        var sample = scenario.Entries.Where(e => e.Hours <= 24 && e.WorkDate.Month == scenario.Month.Month)
+        var held = open.Select(x => x.SourceRecord).ToHashSet();
+        var sample = ValidEntries(scenario).Where(e => !held.Contains(TimeEntryRecord(e)))
             .OrderBy(_ => _random.Next()).Take(options.TraceSample).ToList();
         var incomplete = new List<string>();
         foreach (var entry in sample)
         {
-            var record = new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId);
-            var trace = await runtime.Http.GetFromJsonAsync<RecordTraceView>($"api/ops/trace?record={Uri.EscapeDataString(record.ToString())}", PsaSyncJson.Options, cancellationToken);
+            var trace = await runtime.Http.GetFromJsonAsync<RecordTraceView>($"api/ops/trace?record={Uri.EscapeDataString(TimeEntryRecord(entry))}", PsaSyncJson.Options, cancellationToken);
             var steps = trace?.Timelines.SelectMany(t => t.Entries).Select(e => e.Step).ToHashSet() ?? [];
             if (!(steps.Contains(TraceSteps.Accepted) && steps.Contains(TraceSteps.Posted) && steps.Contains(TraceSteps.WrittenBack)))
             {
@@ -467,7 +469,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
     }
 
     /// <summary>Every ERP effect exactly once, read from the ERP sandbox's journal after the runtime has gone.</summary>
-    private void CheckExactlyOnce(InvariantChecks checks, ChaosScenario scenario)
+    private void CheckExactlyOnce(InvariantChecks checks, ChaosScenario scenario, IReadOnlyList<OpenException> open)
     {
         var erp = new SandboxErp(new SandboxFaultOptions(), ErpJournal);
         var doubles = new List<string>();
@@ -480,9 +482,11 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             $"every ERP effect exactly once: {erp.Customers.Count} customers, {erp.Projects.Count} projects, {erp.TimeLines.Count} time lines, {erp.Invoices.Count} invoices, {doubles.Count} doubled{Examples(doubles)}");
 
         var posted = erp.TimeLines.Select(l => l.Line.ExternalId).ToHashSet();
-        var good = scenario.Entries.Where(e => e.Hours <= 24 && e.WorkDate.Month == scenario.Month.Month).ToList();
-        var missing = good.Where(e => !posted.Contains(TimeApprovedHandler.ErpExternalId(e))).Select(e => e.EntryId).ToList();
-        checks.Check(missing.Count == 0, $"every valid time entry of the month is in the ERP: {good.Count} valid, {missing.Count} missing{Examples(missing)}");
+        var held = open.Select(x => x.SourceRecord).ToHashSet();
+        var valid = ValidEntries(scenario).ToList();
+        var missing = valid.Where(e => !posted.Contains(TimeApprovedHandler.ErpExternalId(e)) && !held.Contains(TimeEntryRecord(e))).Select(e => e.EntryId).ToList();
+        checks.Check(missing.Count == 0,
+            $"every valid time entry of the month is in the ERP or held by an open exception: {valid.Count} valid, {valid.Count(e => held.Contains(TimeEntryRecord(e)))} held, {missing.Count} missing{Examples(missing)}");
     }
 
     /// <summary>No invoice left as a draft in the ERP and no ledger entry left reserved by a billing run.</summary>
@@ -509,6 +513,12 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         var list = await runtime.Http.GetFromJsonAsync<ExceptionListView>($"api/ops/exceptions?status={nameof(ExceptionStatus.Open)}", PsaSyncJson.Options, cancellationToken);
         return list?.Items ?? [];
     }
+
+    /// <summary>The month's entries without the planted mistakes (the 26-hour typo, the late time in the closed period).</summary>
+    private static IEnumerable<TimeEntry> ValidEntries(ChaosScenario scenario) =>
+        scenario.Entries.Where(e => e.Hours <= 24 && e.WorkDate.Month == scenario.Month.Month);
+
+    private static string TimeEntryRecord(TimeEntry entry) => new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId).ToString();
 
     private static string Examples(IReadOnlyList<string> items) => items.Count == 0 ? "" : $" (e.g. {string.Join("; ", items.Take(5))})";
 
