@@ -46,6 +46,9 @@ public sealed class ChaosOptions
 
     public double ErpCommitThenTimeoutRate { get; set; } = 0.02;
 
+    /// <summary>How long the PSA is down in the second life, while timesheets keep arriving.</summary>
+    public TimeSpan PsaOutage { get; set; } = TimeSpan.FromSeconds(5);
+
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>Time entries whose correlation trace is checked end to end (accepted, posted, written back).</summary>
@@ -137,9 +140,10 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         {
             using (await runtime.Http.PostAsync("api/sandbox/psa/outage/on", null, cancellationToken)) { }
             Count("psa-outage-window");
+            // The window has a fixed length whatever the size, so the sending goes on while it ends.
+            var outageEnds = EndPsaOutageAsync(runtime, cancellationToken);
             await SendEntriesAsync(runtime, laterTimesheets.Skip(half).ToList(), cancellationToken);
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-            using (await runtime.Http.PostAsync("api/sandbox/psa/outage/off", null, cancellationToken)) { }
+            await outageEnds;
             foreach (var batch in scenario.Expenses.Chunk(20))
             {
                 await SendAsync(runtime, "psa/expenses", SandboxPsaWebhookWriter.ExpensesApproved(batch, DateTimeOffset.UtcNow), cancellationToken);
@@ -249,6 +253,13 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         ["PsaSync__Erp__Faults__CommitThenTimeoutRate"] = options.ErpCommitThenTimeoutRate.ToString(CultureInfo.InvariantCulture),
         ["PsaSync__Erp__Faults__RetryAfter"] = "00:00:00.2",
     }, Path.Combine(_sandboxDirectory, "runtime.log"), cancellationToken);
+
+    private async Task EndPsaOutageAsync(RuntimeProcess runtime, CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.PsaOutage, cancellationToken);
+        using var response = await runtime.Http.PostAsync("api/sandbox/psa/outage/off", null, cancellationToken);
+        response.EnsureSuccessStatusCode();
+    }
 
     private async Task SendProjectsAsync(RuntimeProcess runtime, IReadOnlyList<Project> projects, CancellationToken cancellationToken)
     {
@@ -430,7 +441,9 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             .ToDictionary(g => g.Key, g => g.MaxBy(e => e.At)!.Step);
         var rejected = lastOutcome.Where(p => p.Value is TraceSteps.Rejected or TraceSteps.Parked or TraceSteps.DeadLettered).Select(p => p.Key).ToList();
         var openByRecord = open.GroupBy(x => x.SourceRecord).ToDictionary(g => g.Key, g => g.ToList());
-        var wrong = rejected.Where(r => !openByRecord.TryGetValue(r, out var items) || items.Count != 1 || string.IsNullOrWhiteSpace(items[0].ReasonCode)).ToList();
+        var wrong = rejected.Where(r => !openByRecord.TryGetValue(r, out var items) || items.Count != 1 || string.IsNullOrWhiteSpace(items[0].ReasonCode))
+            .Select(r => $"{r} has {(openByRecord.TryGetValue(r, out var items) ? string.Join("+", items.Select(i => i.ReasonCode)) : "no open item")}")
+            .ToList();
         checks.Check(wrong.Count == 0, $"every rejected item has exactly one open exception with a reason code: {rejected.Count} rejected, {wrong.Count} without{Examples(wrong)}");
     }
 
