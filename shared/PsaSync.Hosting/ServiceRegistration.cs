@@ -9,6 +9,7 @@ using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
+using PsaSync.Core.ErpBudget;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
@@ -60,6 +61,7 @@ public static class ServiceRegistration
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
         services.AddSingleton<IUnbilledLedger, TableUnbilledLedger>();
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
+        services.AddSingleton<IPendingCostPostings, TablePendingCostPostings>();
 
         AddConnectors(services, options);
 
@@ -71,6 +73,9 @@ public static class ServiceRegistration
         services.AddSingleton<WebhookIngress>();
 
         services.AddSingleton<HandlerSupport>();
+        services.AddSingleton(options.CostPostings);
+        services.AddSingleton<ErpProjectDirectory>();
+        services.AddSingleton<PostedTimeRecorder>();
         services.AddSingleton<ReferenceDataCache>();
         services.AddSingleton<ParkedEventRedriver>();
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
@@ -93,6 +98,7 @@ public static class ServiceRegistration
         services.AddSingleton<OperationsService>();
         services.AddSingleton<IScheduledJob, CustomerReconciliationJob>();
         services.AddSingleton<IScheduledJob, ProjectReconciliationJob>();
+        services.AddSingleton<IScheduledJob, CostPostingJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {
@@ -123,7 +129,10 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        services.AddSingleton<IErpConnector>(sp => sp.GetRequiredService<SandboxErp>());
+        // Every ERP call of the process goes through one request budget (rate, concurrency, Retry-After).
+        services.AddSingleton(options.ErpBudget);
+        services.AddSingleton(sp => new ErpRequestBudget(options.ErpBudget, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IErpConnector>(sp => new BudgetedErpConnector(sp.GetRequiredService<SandboxErp>(), sp.GetRequiredService<ErpRequestBudget>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());
     }

@@ -20,4 +20,5 @@ public static class TableSuffixes
     public const string Reconciliation = "reconciliation";
     public const string Ledger = "ledger";
     public const string Projects = "projects";
+    public const string CostPostings = "costpostings";
 }

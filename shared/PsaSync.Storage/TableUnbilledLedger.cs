@@ -26,6 +26,35 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         }
     }
 
+    /// <summary>
+    /// One entity-group transaction per 100 new rows of a partition (project and period). A chunk that meets a row that
+    /// is already there (a retry after a crash) is added row by row instead, so the others still get in.
+    /// </summary>
+    public async Task<IReadOnlyList<LedgerEntry>> AddRangeAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var added = new List<LedgerEntry>(entries.Count);
+        foreach (var chunk in entries.DistinctBy(e => (e.ProjectId, e.Period, e.EntryKey)).GroupBy(e => PartitionOf(e.ProjectId, e.Period)).SelectMany(p => p.Chunk(TransactionLimit)))
+        {
+            try
+            {
+                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e))), cancellationToken);
+                added.AddRange(chunk);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                foreach (var entry in chunk)
+                {
+                    if (await AddAsync(entry, cancellationToken))
+                    {
+                        added.Add(entry);
+                    }
+                }
+            }
+        }
+        return added;
+    }
+
     public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
         [.. (await RowsAsync(projectId, period, cancellationToken)).Select(ToEntry)];
 

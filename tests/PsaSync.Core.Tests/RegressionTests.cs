@@ -50,9 +50,12 @@ public class RegressionTests
     public async Task An_envelope_of_a_newer_schema_version_is_dead_lettered_at_once_as_EVENT_UNSUPPORTED()
     {
         var harness = new ProcessorHarness();
+        var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock);
+        var erp = Substitute.For<IErpConnector>();
+        var options = new CostPostingOptions();
         var handler = new TimeApprovedHandler(
-            Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), new InMemoryLedger(),
-            new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock));
+            erp, new ErpProjectDirectory(erp, options, harness.Clock), Substitute.For<ICrossReferenceMap>(), new InMemoryPendingCostPostings(),
+            new PostedTimeRecorder(Substitute.For<IPsaConnector>(), new InMemoryLedger(), support), options, support);
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);

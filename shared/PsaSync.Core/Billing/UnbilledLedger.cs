@@ -68,6 +68,23 @@ public interface IUnbilledLedger
     /// <summary>Adds an entry; false when it was already there (a redelivery or a replay).</summary>
     Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds several entries and returns the ones that were not there yet. A store that can write many rows in one
+    /// request (Table Storage's entity-group transactions) overrides this; the default adds them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<LedgerEntry>> AddRangeAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var added = new List<LedgerEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (await AddAsync(entry, cancellationToken))
+            {
+                added.Add(entry);
+            }
+        }
+        return added;
+    }
+
     Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken);
 
     /// <summary>Reserves every unbilled entry for the batch; returns how many the batch holds (a repeat counts them again).</summary>

@@ -16,4 +16,5 @@ public static class JobNames
     public const string CustomerReconciliation = "customer-reconciliation";
     public const string ProjectReconciliation = "project-reconciliation";
     public const string ParkingSweep = "parking-sweep";
+    public const string CostPostings = "cost-postings";
 }

@@ -26,7 +26,12 @@ public class TimeApprovedHandlerTests
 
     public TimeApprovedHandlerTests()
     {
-        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now)));
+        // These tests cover the per-record path (the baseline); CostPostingTests cover the batched one.
+        var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord };
+        var clock = new ManualClock(TestData.Now);
+        var support = new HandlerSupport(_exceptions, _correlationLog, clock);
+        _handler = new TimeApprovedHandler(_erp, new ErpProjectDirectory(_erp, options, clock), _crossReferences, new InMemoryPendingCostPostings(),
+            new PostedTimeRecorder(_psa, _ledger, support), options, support);
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));
