@@ -39,6 +39,9 @@ param parkingSweepSchedule string = '0 */15 * * * *'
 @description('NCRONTAB schedule of period-close billing, which starts the billing-readiness runs (time-expense app).')
 param periodCloseBillingSchedule string = '0 0 6 1 * *'
 
+@description('NCRONTAB schedule of the cost posting job, which posts accepted time to the ERP in batches (time-expense app).')
+param costPostingSchedule string = '0 */5 * * * *'
+
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
 
@@ -142,6 +145,7 @@ var apps = [
     taskHub: 'PsaSyncTimeExpense'
     settings: {
       PeriodCloseBillingSchedule: periodCloseBillingSchedule
+      CostPostingSchedule: costPostingSchedule
     }
   }
   {
@@ -337,6 +341,7 @@ output PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE string = customerReconciliationS
 output PSASYNC_PROJECT_RECONCILIATION_SCHEDULE string = projectReconciliationSchedule
 output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
+output PSASYNC_COST_POSTING_SCHEDULE string = costPostingSchedule
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

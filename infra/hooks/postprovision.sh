@@ -9,7 +9,7 @@ set -eu
 
 for name in PSASYNC_TABLE_SERVICE_URI PSASYNC_TABLE_PREFIX PSASYNC_SERVICE_BUS_NAMESPACE PSASYNC_MAX_DELIVERY_COUNT \
   PSASYNC_PARKING_MAX_WAIT PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE PSASYNC_PROJECT_RECONCILIATION_SCHEDULE \
-  PSASYNC_PARKING_SWEEP_SCHEDULE PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE; do
+  PSASYNC_PARKING_SWEEP_SCHEDULE PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE PSASYNC_COST_POSTING_SCHEDULE; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
     echo "postprovision: $name is not set (run azd provision first); no local.settings.json written." >&2
@@ -46,6 +46,7 @@ for dir in functions/PsaSync.Functions.CustomerMaster functions/PsaSync.Function
     "ProjectReconciliationSchedule": "$PSASYNC_PROJECT_RECONCILIATION_SCHEDULE",
     "ParkingSweepSchedule": "$PSASYNC_PARKING_SWEEP_SCHEDULE",
     "PeriodCloseBillingSchedule": "$PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE",
+    "CostPostingSchedule": "$PSASYNC_COST_POSTING_SCHEDULE",
     "PsaSync__Webhooks__Secrets__psa": "local-dev-secret-psa",
     "PsaSync__Webhooks__Secrets__crm": "local-dev-secret-crm",
     "PsaSync__Webhooks__Secrets__erp": "local-dev-secret-erp",

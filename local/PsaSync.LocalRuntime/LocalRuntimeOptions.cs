@@ -27,5 +27,6 @@ public sealed class LocalRuntimeOptions
         [JobNames.ProjectReconciliation] = TimeSpan.FromMinutes(10),
         [JobNames.ParkingSweep] = TimeSpan.FromMinutes(5),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
+        [JobNames.CostPostings] = TimeSpan.FromSeconds(10),
     };
 }
