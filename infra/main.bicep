@@ -42,6 +42,12 @@ param periodCloseBillingSchedule string = '0 0 6 1 * *'
 @description('NCRONTAB schedule of the cost posting job, which posts accepted time to the ERP in batches (time-expense app).')
 param costPostingSchedule string = '0 */5 * * * *'
 
+@description('The ERP principal\'s request budget per 5 minutes, shared by the four apps (Business Central: 6,000). See docs/configuration.md, "ERP request budget".')
+param erpRequestsPerWindow int = 6000
+
+@description('The ERP principal\'s concurrent requests, shared by the four apps (Business Central: 5).')
+param erpMaxConcurrency int = 5
+
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
 
@@ -114,6 +120,7 @@ var apps = [
       'erp'
     ]
     taskHub: 'PsaSyncCustomerMaster'
+    erpShare: 1
     settings: {
       CustomerReconciliationSchedule: customerReconciliationSchedule
     }
@@ -128,6 +135,7 @@ var apps = [
       'psa'
     ]
     taskHub: 'PsaSyncProjectSetup'
+    erpShare: 1
     settings: {
       ProjectReconciliationSchedule: projectReconciliationSchedule
       ParkingSweepSchedule: parkingSweepSchedule
@@ -143,6 +151,8 @@ var apps = [
       'psa'
     ]
     taskHub: 'PsaSyncTimeExpense'
+    // Sixths of the ERP budget (they add up to 6): time-expense posts the costs and the invoices, so it gets half.
+    erpShare: 3
     settings: {
       PeriodCloseBillingSchedule: periodCloseBillingSchedule
       CostPostingSchedule: costPostingSchedule
@@ -154,6 +164,7 @@ var apps = [
     receivesFrom: 'invoice-status'
     webhookSources: []
     taskHub: 'PsaSyncInvoiceStatus'
+    erpShare: 1
     settings: {}
   }
 ]
@@ -290,6 +301,8 @@ module functionApps 'app/function-app.bicep' = [for (app, i) in apps: {
     appSettings: app.settings
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    erpRequestsPerWindow: erpRequestsPerWindow * app.erpShare / 6
+    erpMaxConcurrency: max(1, erpMaxConcurrency * app.erpShare / 6)
   }
   // The roles must exist before the app first starts: it pulls its package and resolves its Key Vault
   // references with its identity.
@@ -342,6 +355,8 @@ output PSASYNC_PROJECT_RECONCILIATION_SCHEDULE string = projectReconciliationSch
 output PSASYNC_PARKING_SWEEP_SCHEDULE string = parkingSweepSchedule
 output PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE string = periodCloseBillingSchedule
 output PSASYNC_COST_POSTING_SCHEDULE string = costPostingSchedule
+output PSASYNC_ERP_REQUESTS_PER_WINDOW string = string(erpRequestsPerWindow)
+output PSASYNC_ERP_MAX_CONCURRENCY string = string(erpMaxConcurrency)
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

@@ -32,6 +32,12 @@ param maxDeliveryCount int
 param tablePrefix string
 param parkingMaxWait string
 
+@description('This app\'s share of the ERP principal\'s request budget: requests per 5 minutes (PsaSync:ErpBudget:RequestsPerWindow).')
+param erpRequestsPerWindow int
+
+@description('This app\'s share of the ERP principal\'s concurrent requests (PsaSync:ErpBudget:MaxConcurrency).')
+param erpMaxConcurrency int
+
 @description('Settings only this app reads (its timer schedules).')
 param appSettings object = {}
 
@@ -99,6 +105,8 @@ var psaSyncSettings = {
   PsaSync__Erp__Kind: 'sandbox'
   PsaSync__Psa__Kind: 'sandbox'
   PsaSync__Parking__MaxWait: parkingMaxWait
+  PsaSync__ErpBudget__RequestsPerWindow: string(erpRequestsPerWindow)
+  PsaSync__ErpBudget__MaxConcurrency: string(erpMaxConcurrency)
 }
 
 // Key Vault references (versionless: the app picks up a rotated secret). The values live only in Key Vault.

@@ -9,7 +9,8 @@ set -eu
 
 for name in PSASYNC_TABLE_SERVICE_URI PSASYNC_TABLE_PREFIX PSASYNC_SERVICE_BUS_NAMESPACE PSASYNC_MAX_DELIVERY_COUNT \
   PSASYNC_PARKING_MAX_WAIT PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE PSASYNC_PROJECT_RECONCILIATION_SCHEDULE \
-  PSASYNC_PARKING_SWEEP_SCHEDULE PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE PSASYNC_COST_POSTING_SCHEDULE; do
+  PSASYNC_PARKING_SWEEP_SCHEDULE PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE PSASYNC_COST_POSTING_SCHEDULE \
+  PSASYNC_ERP_REQUESTS_PER_WINDOW PSASYNC_ERP_MAX_CONCURRENCY; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
     echo "postprovision: $name is not set (run azd provision first); no local.settings.json written." >&2
@@ -47,6 +48,8 @@ for dir in functions/PsaSync.Functions.CustomerMaster functions/PsaSync.Function
     "ParkingSweepSchedule": "$PSASYNC_PARKING_SWEEP_SCHEDULE",
     "PeriodCloseBillingSchedule": "$PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE",
     "CostPostingSchedule": "$PSASYNC_COST_POSTING_SCHEDULE",
+    "PsaSync__ErpBudget__RequestsPerWindow": "$PSASYNC_ERP_REQUESTS_PER_WINDOW",
+    "PsaSync__ErpBudget__MaxConcurrency": "$PSASYNC_ERP_MAX_CONCURRENCY",
     "PsaSync__Webhooks__Secrets__psa": "local-dev-secret-psa",
     "PsaSync__Webhooks__Secrets__crm": "local-dev-secret-crm",
     "PsaSync__Webhooks__Secrets__erp": "local-dev-secret-erp",
