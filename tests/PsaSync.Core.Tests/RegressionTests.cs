@@ -55,7 +55,7 @@ public class RegressionTests
         var options = new CostPostingOptions();
         var handler = new TimeApprovedHandler(
             erp, new ErpProjectDirectory(erp, options, harness.Clock), Substitute.For<ICrossReferenceMap>(), new InMemoryPendingCostPostings(),
-            new PostedTimeRecorder(Substitute.For<IPsaConnector>(), new InMemoryLedger(), support), options, support);
+            new PostedTimeRecorder(Substitute.For<IPsaConnector>(), new InMemoryLedger(), support, options), options, support);
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);

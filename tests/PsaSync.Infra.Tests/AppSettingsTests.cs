@@ -45,6 +45,7 @@ public sealed class AppSettingsTests
         ["PsaSync__CostPostings__Mode"] = "Batched is the product's path; PerRecord is the benchmark's baseline",
         ["PsaSync__CostPostings__ProjectLookupCacheDuration"] = "a business default (docs/configuration.md)",
         ["PsaSync__CostPostings__MaxEntriesPerRun"] = "bounds one run's memory; the next timer run takes the rest",
+        ["PsaSync__CostPostings__WriteParallelism"] = "Table Storage and the PSA take far more than the default's 16 writes at a time",
     };
 
     /// <summary>Options that only make sense off Azure, and the Azure setting that replaces them.</summary>

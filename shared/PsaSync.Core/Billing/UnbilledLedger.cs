@@ -42,8 +42,10 @@ public sealed record LedgerEntry(
 {
     public static string PeriodOf(DateOnly date) => date.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
 
+    public static string TimeEntryKey(TimeEntry entry) => $"time:{entry.EntryId}:v{entry.Version}";
+
     public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
-        entry.ProjectId, PeriodOf(entry.WorkDate), $"time:{entry.EntryId}:v{entry.Version}", LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
+        entry.ProjectId, PeriodOf(entry.WorkDate), TimeEntryKey(entry), LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
         $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}", entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);
 
     /// <summary>A billable expense: one unit at the expense amount with the markup applied, rounded to cents away from zero.</summary>

@@ -25,6 +25,9 @@ public sealed class CostPostingOptions
 
     /// <summary>Most accepted entries one run of the cost posting job takes on; the next run takes the rest.</summary>
     public int MaxEntriesPerRun { get; set; } = 100_000;
+
+    /// <summary>Per-entry writes after a posting (timeline steps, PSA status) in flight at once.</summary>
+    public int WriteParallelism { get; set; } = 16;
 }
 
 public enum CostPostingState

@@ -12,33 +12,34 @@ namespace PsaSync.Core.TimeExpense;
 /// batched cost posting job: billable hours into the unbilled ledger (one batch per project and period), the PSA's sync
 /// status per entry, and the timeline steps. Every step is safe to repeat.
 /// </summary>
-public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger, HandlerSupport support)
+public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger, HandlerSupport support, CostPostingOptions options)
 {
     public const string Domain = QueueNames.TimeExpense;
 
     /// <summary>Records entries the ERP now holds; each carries the <see cref="PendingCostPosting.ErpDocumentId"/> of its line.</summary>
     public async Task RecordAsync(IReadOnlyList<PendingCostPosting> posted, CancellationToken cancellationToken)
     {
-        foreach (var p in posted)
-        {
+        // Each entry's own writes (timeline, PSA status) go several at a time: a batch of lines holds thousands of entries.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.WriteParallelism), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(posted, parallel, async (p, ct) =>
             await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.Posted,
-                $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
-        }
+                $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}.", ct));
 
-        var ledgered = await ledger.AddRangeAsync(
-            [.. posted.Where(p => p.Entry.Billable).Select(p => LedgerEntry.ForTime(p.Entry, p.CorrelationId))], cancellationToken);
-        foreach (var added in ledgered)
-        {
-            await support.TraceAsync(Domain, added.CorrelationId, new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, added.SourceId), TraceSteps.Ledgered,
-                $"{added.Quantity} billable hours added to the unbilled ledger of {added.ProjectId} for {added.Period}.", cancellationToken);
-        }
+        var ledgered = (await ledger.AddRangeAsync(
+            [.. posted.Where(p => p.Entry.Billable).Select(p => LedgerEntry.ForTime(p.Entry, p.CorrelationId))], cancellationToken))
+            .Select(e => e.EntryKey).ToHashSet(StringComparer.Ordinal);
 
-        foreach (var p in posted)
+        await Parallel.ForEachAsync(posted, parallel, async (p, ct) =>
         {
-            await psa.MarkTimeEntrySyncedAsync(p.Entry.EntryId, p.Entry.Version, p.ErpDocumentId!, p.CorrelationId, cancellationToken);
+            if (ledgered.Contains(LedgerEntry.TimeEntryKey(p.Entry)))
+            {
+                await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.Ledgered,
+                    $"{p.Entry.Hours} billable hours added to the unbilled ledger of {p.Entry.ProjectId} for {p.Period}.", ct);
+            }
+            await psa.MarkTimeEntrySyncedAsync(p.Entry.EntryId, p.Entry.Version, p.ErpDocumentId!, p.CorrelationId, ct);
             await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.WrittenBack,
-                $"PSA time entry {p.Entry.EntryId} marked as transferred to the ERP.", cancellationToken);
-        }
+                $"PSA time entry {p.Entry.EntryId} marked as transferred to the ERP.", ct);
+        });
     }
 
     public static RecordRef RecordOf(TimeEntry entry) => new(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId);

@@ -37,8 +37,9 @@ public class CostPostingTests
         var clock = new ManualClock(TestData.Now);
         _exceptions = new InMemoryExceptionStore(clock);
         var support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), clock);
-        var options = new CostPostingOptions { Mode = CostPostingMode.Batched };
-        var recorder = new PostedTimeRecorder(_psa, _ledger, support);
+        // One write at a time: the in-memory stores are not thread-safe.
+        var options = new CostPostingOptions { Mode = CostPostingMode.Batched, WriteParallelism = 1 };
+        var recorder = new PostedTimeRecorder(_psa, _ledger, support, options);
         _handler = new TimeApprovedHandler(_erp, new ErpProjectDirectory(_erp, options, clock), new InMemoryCrossReferenceMap(), _pending, recorder, options, support);
         _job = new CostPostingJob(_pending, _erp, recorder, _exceptions, _budget, options);
     }

@@ -27,11 +27,11 @@ public class TimeApprovedHandlerTests
     public TimeApprovedHandlerTests()
     {
         // These tests cover the per-record path (the baseline); CostPostingTests cover the batched one.
-        var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord };
+        var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord, WriteParallelism = 1 };
         var clock = new ManualClock(TestData.Now);
         var support = new HandlerSupport(_exceptions, _correlationLog, clock);
         _handler = new TimeApprovedHandler(_erp, new ErpProjectDirectory(_erp, options, clock), _crossReferences, new InMemoryPendingCostPostings(),
-            new PostedTimeRecorder(_psa, _ledger, support), options, support);
+            new PostedTimeRecorder(_psa, _ledger, support, options), options, support);
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));
