@@ -111,7 +111,7 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
 
         if (path == BenchPath.PsaSync)
         {
-            await RunCostPostingsAsync(provider, processing, cancellationToken);
+            await RunCostPostingsAsync(provider, processing, clock, cancellationToken);
         }
         await processing;
         clock.Stop();
@@ -131,14 +131,16 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
     }
 
     /// <summary>The cost posting job on its timer while the burst is accepted, then until nothing is left open.</summary>
-    private async Task RunCostPostingsAsync(ServiceProvider provider, Task processing, CancellationToken cancellationToken)
+    private async Task RunCostPostingsAsync(ServiceProvider provider, Task processing, Stopwatch clock, CancellationToken cancellationToken)
     {
         var jobs = provider.GetRequiredService<JobRunner>();
         var pending = provider.GetRequiredService<IPendingCostPostings>();
         while (true)
         {
             var accepting = !processing.IsCompleted;
-            await jobs.RunAsync(JobNames.CostPostings, cancellationToken);
+            var started = clock.Elapsed;
+            var summary = await jobs.RunAsync(JobNames.CostPostings, cancellationToken);
+            Console.Error.WriteLine($"    [{started.TotalSeconds,6:0.0} s - {clock.Elapsed.TotalSeconds,6:0.0} s] cost posting job: {summary}");
             if (!accepting && (await pending.ListOpenAsync(1, cancellationToken)).Count == 0)
             {
                 return;

@@ -35,14 +35,18 @@ public static class Report
                 $"{baselineSeconds:0} s (EXTRAPOLATED).");
         }
         output.WriteLine("Targets");
-        Target($"ERP requests per 1,000 entries <= 15", psaSync.ErpRequestsPer1000Entries <= 15, psaSync.ErpRequestsPer1000Entries.ToString("0.0", inv));
-        Target($"month-end burst >= 50x faster than the baseline", speedup >= 50, speedup.ToString("0.0", inv) + "x" + (baseline.Entries != psaSync.Entries ? " (baseline extrapolated)" : ""));
-        var ceiling = psaSync.BudgetRequestsPerSecond * baseline.ErpRequestsPer1000Entries / 1000d;
-        Target($"baseline throughput >= 80% of the ERP budget's ceiling ({1 / (baseline.ErpRequestsPer1000Entries / 1000d) * psaSync.BudgetRequestsPerSecond:0.0} entries/s)",
-            baseline.EntriesPerSecond >= 0.8 * psaSync.BudgetRequestsPerSecond * 1000d / baseline.ErpRequestsPer1000Entries,
-            (baseline.EntriesPerSecond / (psaSync.BudgetRequestsPerSecond * 1000d / baseline.ErpRequestsPer1000Entries)).ToString("P0", inv));
+        Target("ERP requests per 1,000 entries <= 15", psaSync.ErpRequestsPer1000Entries <= 15, psaSync.ErpRequestsPer1000Entries.ToString("0.0", inv));
+        Target("month-end burst >= 50x faster than the baseline", speedup >= 50, speedup.ToString("0.0", inv) + "x" + (baseline.Entries != psaSync.Entries ? " (baseline extrapolated)" : ""));
+        // The ERP budget's ceiling for a path: the budget's requests per second times the entries one request carried.
+        var ceiling = psaSync.BudgetRequestsPerSecond * psaSync.Entries / Math.Max(1, psaSync.ErpRequests);
+        Target($"PsaSync throughput >= 80% of the ERP budget's ceiling ({ceiling:N0} entries/s at {(double)psaSync.Entries / Math.Max(1, psaSync.ErpRequests):0} entries per request)",
+            psaSync.EntriesPerSecond >= 0.8 * ceiling, (psaSync.EntriesPerSecond / ceiling).ToString("P1", inv));
         Target("peak memory <= 1 GiB", psaSync.PeakWorkingSetBytes <= 1L << 30, (psaSync.PeakWorkingSetBytes / 1048576d).ToString("0", inv) + " MiB");
-        _ = ceiling;
+        var baselineCeiling = psaSync.BudgetRequestsPerSecond * baseline.Entries / Math.Max(1, baseline.ErpRequests);
+        output.WriteLine($"  (the baseline ran at {baseline.EntriesPerSecond / baselineCeiling:P0} of its own ceiling of {baselineCeiling:0.0} entries/s: the ERP budget bounds it)");
+        output.WriteLine();
+        output.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(baseline));
+        output.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(psaSync));
 
         void Row(string name, string a, string b) => output.WriteLine($"{name,-40}{a,22}{b,22}");
         void Target(string name, bool met, string value) => output.WriteLine($"  [{(met ? "met" : "NOT met")}] {name}: {value}");
