@@ -11,7 +11,6 @@ namespace PsaSync.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [InProcess]
-[ShortRunJob]
 public class HotPaths
 {
     private List<PendingCostPosting> _accepted = [];

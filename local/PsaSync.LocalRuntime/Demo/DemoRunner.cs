@@ -308,7 +308,7 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         output.WriteLine($"Projects in the ERP             {s.ProjectsInErp,7}   ({s.ProjectsThatWaitedForTheirCustomer} waited for its customer and continued by itself)");
         output.WriteLine($"Time entries received           {s.TimeEntriesSent,7}   ({s.UniqueTimeEntries} distinct)");
         output.WriteLine($"Entries posted to the ERP       {s.EntriesPostedToErp,7}   (each exactly once: ERP hours {(s.HoursInErpMatchPostedEntries ? "match" : "DO NOT match")} the entries)");
-        output.WriteLine($"  as ERP cost lines             {s.TimeLinesInErp,7}   (by project, period, resource and role, in {s.ErpPostingRequests} ERP requests)");
+        output.WriteLine($"  as ERP cost lines             {s.TimeLinesInErp,7}   (by project, period, resource and role, in {s.ErpPostingRequests} ERP request(s))");
         output.WriteLine($"Entries marked synced in PSA    {s.EntriesMarkedSyncedInPsa,7}");
         output.WriteLine($"ERP faults met and recovered    {s.ErpFaultsInjected.Values.Sum(),7}   ({string.Join(", ", s.ErpFaultsInjected.Select(f => $"{f.Key} {f.Value}"))})");
         output.WriteLine($"Dead-lettered messages          {s.DeadLettered,7}");
