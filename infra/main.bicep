@@ -47,8 +47,18 @@ param psaExceptionNotesSchedule string = '0 */5 * * * *'
 
 @description('NCRONTAB schedule of the money-level billing reconciliation (invoice-status app).')
 param billingReconciliationSchedule string = '0 30 5 * * *'
+
 @description('NCRONTAB schedule of the exception-backlog job, which reports open exception items and their age as metrics (invoice-status app).')
 param exceptionBacklogSchedule string = '0 */15 * * * *'
+
+@description('NCRONTAB schedule of the cost posting job, which posts accepted time to the ERP in batches (time-expense app).')
+param costPostingSchedule string = '0 */5 * * * *'
+
+@description('The ERP principal\'s request budget per 5 minutes, shared by the four apps (Business Central: 6,000). See docs/configuration.md, "ERP request budget".')
+param erpRequestsPerWindow int = 6000
+
+@description('The ERP principal\'s concurrent requests, shared by the four apps (Business Central: 5).')
+param erpMaxConcurrency int = 5
 
 @description('How long a record may wait for its parent before the parking sweep raises it for a person (PsaSync:Parking:MaxWait).')
 param parkingMaxWait string = '1.00:00:00'
@@ -117,6 +127,7 @@ var apps = [
     ]
     receivesFrom: 'customer-master'
     taskHub: 'PsaSyncCustomerMaster'
+    erpShare: 1
     settings: {
       CustomerReconciliationSchedule: customerReconciliationSchedule
     }
@@ -128,6 +139,7 @@ var apps = [
     ]
     receivesFrom: 'project-setup'
     taskHub: 'PsaSyncProjectSetup'
+    erpShare: 1
     settings: {
       ProjectReconciliationSchedule: projectReconciliationSchedule
       ParkingSweepSchedule: parkingSweepSchedule
@@ -140,8 +152,11 @@ var apps = [
     ]
     receivesFrom: 'time-expense'
     taskHub: 'PsaSyncTimeExpense'
+    // Sixths of the ERP budget (they add up to 6): time-expense posts the costs and the invoices, so it gets half.
+    erpShare: 3
     settings: {
       PeriodCloseBillingSchedule: periodCloseBillingSchedule
+      CostPostingSchedule: costPostingSchedule
     }
   }
   {
@@ -149,6 +164,7 @@ var apps = [
     sendsTo: queueNames
     receivesFrom: 'invoice-status'
     taskHub: 'PsaSyncInvoiceStatus'
+    erpShare: 1
     settings: {
       InvoiceFeedbackSchedule: invoiceFeedbackSchedule
       BillingReconciliationSchedule: billingReconciliationSchedule
@@ -289,6 +305,8 @@ module functionApps 'app/function-app.bicep' = [for (app, i) in apps: {
     appSettings: app.settings
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    erpRequestsPerWindow: erpRequestsPerWindow * app.erpShare / 6
+    erpMaxConcurrency: max(1, erpMaxConcurrency * app.erpShare / 6)
   }
   // The roles must exist before the app first starts: it pulls its package and resolves its Key Vault
   // references with its identity.
@@ -344,6 +362,9 @@ output PSASYNC_INVOICE_FEEDBACK_SCHEDULE string = invoiceFeedbackSchedule
 output PSASYNC_BILLING_RECONCILIATION_SCHEDULE string = billingReconciliationSchedule
 output PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE string = psaExceptionNotesSchedule
 output PSASYNC_EXCEPTION_BACKLOG_SCHEDULE string = exceptionBacklogSchedule
+output PSASYNC_COST_POSTING_SCHEDULE string = costPostingSchedule
+output PSASYNC_ERP_REQUESTS_PER_WINDOW string = string(erpRequestsPerWindow)
+output PSASYNC_ERP_MAX_CONCURRENCY string = string(erpMaxConcurrency)
 output SERVICE_CUSTOMER_MASTER_NAME string = functionApps[0].outputs.name
 output SERVICE_PROJECT_SETUP_NAME string = functionApps[1].outputs.name
 output SERVICE_TIME_EXPENSE_NAME string = functionApps[2].outputs.name

@@ -29,6 +29,12 @@ param maxDeliveryCount int
 param tablePrefix string
 param parkingMaxWait string
 
+@description('This app\'s share of the ERP principal\'s request budget: requests per 5 minutes (PsaSync:ErpBudget:RequestsPerWindow).')
+param erpRequestsPerWindow int
+
+@description('This app\'s share of the ERP principal\'s concurrent requests (PsaSync:ErpBudget:MaxConcurrency).')
+param erpMaxConcurrency int
+
 @description('Settings only this app reads (its timer schedules).')
 param appSettings object = {}
 
@@ -99,6 +105,8 @@ var psaSyncSettings = {
   // The webhook signing secrets are read from Key Vault with the app's identity (AZURE_CLIENT_ID) and cached briefly,
   // so a rotation is picked up without a restart. The values live only in Key Vault.
   PsaSync__Webhooks__KeyVaultUri: keyVaultUri
+  PsaSync__ErpBudget__RequestsPerWindow: string(erpRequestsPerWindow)
+  PsaSync__ErpBudget__MaxConcurrency: string(erpMaxConcurrency)
 }
 
 module site 'br/public:avm/res/web/site:0.15.1' = {

@@ -10,7 +10,8 @@ $names = @(
     'PSASYNC_TABLE_SERVICE_URI', 'PSASYNC_TABLE_PREFIX', 'PSASYNC_SERVICE_BUS_NAMESPACE', 'PSASYNC_MAX_DELIVERY_COUNT',
     'PSASYNC_PARKING_MAX_WAIT', 'PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE', 'PSASYNC_PROJECT_RECONCILIATION_SCHEDULE',
     'PSASYNC_PARKING_SWEEP_SCHEDULE', 'PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE', 'PSASYNC_INVOICE_FEEDBACK_SCHEDULE',
-    'PSASYNC_BILLING_RECONCILIATION_SCHEDULE', 'PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE', 'PSASYNC_EXCEPTION_BACKLOG_SCHEDULE')
+    'PSASYNC_BILLING_RECONCILIATION_SCHEDULE', 'PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE', 'PSASYNC_EXCEPTION_BACKLOG_SCHEDULE',
+    'PSASYNC_COST_POSTING_SCHEDULE', 'PSASYNC_ERP_REQUESTS_PER_WINDOW', 'PSASYNC_ERP_MAX_CONCURRENCY')
 foreach ($name in $names) {
     if ([string]::IsNullOrEmpty([Environment]::GetEnvironmentVariable($name))) {
         Write-Error "postprovision: $name is not set (run azd provision first); no local.settings.json written."
@@ -37,6 +38,10 @@ $values = [ordered]@{
     'BillingReconciliationSchedule'                 = $env:PSASYNC_BILLING_RECONCILIATION_SCHEDULE
     'PsaExceptionNotesSchedule'                     = $env:PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE
     'ExceptionBacklogSchedule'                      = $env:PSASYNC_EXCEPTION_BACKLOG_SCHEDULE
+    'CostPostingSchedule'                           = $env:PSASYNC_COST_POSTING_SCHEDULE
+    # One app run locally is the only one using this budget, so it gets all of it.
+    'PsaSync__ErpBudget__RequestsPerWindow'         = $env:PSASYNC_ERP_REQUESTS_PER_WINDOW
+    'PsaSync__ErpBudget__MaxConcurrency'            = $env:PSASYNC_ERP_MAX_CONCURRENCY
     'PsaSync__Webhooks__Secrets__psa'               = 'local-dev-secret-psa'
     'PsaSync__Webhooks__Secrets__crm'               = 'local-dev-secret-crm'
     'PsaSync__Webhooks__Secrets__erp'               = 'local-dev-secret-erp'

@@ -10,7 +10,8 @@ set -eu
 for name in PSASYNC_TABLE_SERVICE_URI PSASYNC_TABLE_PREFIX PSASYNC_SERVICE_BUS_NAMESPACE PSASYNC_MAX_DELIVERY_COUNT \
   PSASYNC_PARKING_MAX_WAIT PSASYNC_CUSTOMER_RECONCILIATION_SCHEDULE PSASYNC_PROJECT_RECONCILIATION_SCHEDULE \
   PSASYNC_PARKING_SWEEP_SCHEDULE PSASYNC_PERIOD_CLOSE_BILLING_SCHEDULE PSASYNC_INVOICE_FEEDBACK_SCHEDULE \
-  PSASYNC_BILLING_RECONCILIATION_SCHEDULE PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE PSASYNC_EXCEPTION_BACKLOG_SCHEDULE; do
+  PSASYNC_BILLING_RECONCILIATION_SCHEDULE PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE PSASYNC_EXCEPTION_BACKLOG_SCHEDULE \
+  PSASYNC_COST_POSTING_SCHEDULE PSASYNC_ERP_REQUESTS_PER_WINDOW PSASYNC_ERP_MAX_CONCURRENCY; do
   eval "value=\${$name:-}"
   if [ -z "$value" ]; then
     echo "postprovision: $name is not set (run azd provision first); no local.settings.json written." >&2
@@ -51,6 +52,9 @@ for dir in functions/PsaSync.Functions.CustomerMaster functions/PsaSync.Function
     "BillingReconciliationSchedule": "$PSASYNC_BILLING_RECONCILIATION_SCHEDULE",
     "PsaExceptionNotesSchedule": "$PSASYNC_PSA_EXCEPTION_NOTES_SCHEDULE",
     "ExceptionBacklogSchedule": "$PSASYNC_EXCEPTION_BACKLOG_SCHEDULE",
+    "CostPostingSchedule": "$PSASYNC_COST_POSTING_SCHEDULE",
+    "PsaSync__ErpBudget__RequestsPerWindow": "$PSASYNC_ERP_REQUESTS_PER_WINDOW",
+    "PsaSync__ErpBudget__MaxConcurrency": "$PSASYNC_ERP_MAX_CONCURRENCY",
     "PsaSync__Webhooks__Secrets__psa": "local-dev-secret-psa",
     "PsaSync__Webhooks__Secrets__crm": "local-dev-secret-crm",
     "PsaSync__Webhooks__Secrets__erp": "local-dev-secret-erp",

@@ -31,5 +31,6 @@ public sealed class LocalRuntimeOptions
         [JobNames.PsaExceptionNotes] = TimeSpan.FromMinutes(1),
         [Core.Billing.BillingJobNames.PeriodClose] = TimeSpan.FromDays(1),
         [Core.Telemetry.ExceptionBacklogJob.JobName] = TimeSpan.FromMinutes(5),
+        [JobNames.CostPostings] = TimeSpan.FromSeconds(10),
     };
 }

@@ -21,6 +21,45 @@ public sealed class SandboxFaultOptions
 
     /// <summary>Concurrent calls above this number are answered 429 (0 = no cap).</summary>
     public int MaxConcurrency { get; set; }
+
+    /// <summary>
+    /// Requests per second above which calls are answered 429 (0 = no limit), like an ERP's per-principal request
+    /// budget: a bucket holding one second's worth of requests, refilled continuously.
+    /// </summary>
+    public double MaxRequestsPerSecond { get; set; }
+}
+
+/// <summary>The sandbox's side of a request budget: refuses a call when the bucket of <see cref="SandboxFaultOptions.MaxRequestsPerSecond"/> is empty.</summary>
+public sealed class RequestRateLimit(SandboxFaultOptions options, TimeProvider clock)
+{
+    private readonly Lock _gate = new();
+    private double _tokens = double.NaN;
+    private long _refilledAt = clock.GetTimestamp();
+
+    /// <summary>True when the call may go ahead; otherwise <paramref name="retryAfter"/> says when a request will be allowed again.</summary>
+    public bool TryTake(out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        var rate = options.MaxRequestsPerSecond;
+        if (rate <= 0)
+        {
+            return true;
+        }
+        var capacity = Math.Max(1d, rate);
+        lock (_gate)
+        {
+            var now = clock.GetTimestamp();
+            _tokens = double.IsNaN(_tokens) ? capacity : Math.Min(capacity, _tokens + clock.GetElapsedTime(_refilledAt, now).TotalSeconds * rate);
+            _refilledAt = now;
+            if (_tokens >= 1d)
+            {
+                _tokens -= 1d;
+                return true;
+            }
+            retryAfter = TimeSpan.FromSeconds((1d - _tokens) / rate);
+            return false;
+        }
+    }
 }
 
 public enum SandboxFault
@@ -30,6 +69,7 @@ public enum SandboxFault
     ServerError,
     CommitThenTimeout,
     ConcurrencyCap,
+    RateLimit,
     PeriodClosed,
     Outage,
 

@@ -1,5 +1,7 @@
 using PsaSync.Connectors.Sandbox;
 using PsaSync.Core.Billing;
+using PsaSync.Core.ErpBudget;
+using PsaSync.Core.TimeExpense;
 
 namespace PsaSync.Hosting;
 
@@ -24,6 +26,11 @@ public sealed class PsaSyncOptions
     public ParkingSettings Parking { get; set; } = new();
 
     public BillingOptions Billing { get; set; } = new();
+
+    /// <summary>The ERP's request limits this process keeps to (all domains together).</summary>
+    public ErpBudgetOptions ErpBudget { get; set; } = new();
+
+    public CostPostingOptions CostPostings { get; set; } = new();
 
     /// <summary>Where sandbox systems keep their journals; none means they forget on restart.</summary>
     public string? SandboxDataDirectory { get; set; }

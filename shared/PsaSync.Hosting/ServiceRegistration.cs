@@ -11,6 +11,7 @@ using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Audit;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
+using PsaSync.Core.ErpBudget;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Ingress;
@@ -75,6 +76,7 @@ public static class ServiceRegistration
         services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
         services.AddSingleton<IAuditLog, TableAuditLog>();
+        services.AddSingleton<IPendingCostPostings, TablePendingCostPostings>();
 
         AddConnectors(services, options);
 
@@ -86,6 +88,9 @@ public static class ServiceRegistration
         services.AddSingleton<WebhookIngress>();
 
         services.AddSingleton<HandlerSupport>();
+        services.AddSingleton(options.CostPostings);
+        services.AddSingleton<ErpProjectDirectory>();
+        services.AddSingleton<PostedTimeRecorder>();
         services.AddSingleton<ReferenceDataCache>();
         services.AddSingleton<ParkedEventRedriver>();
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
@@ -116,6 +121,7 @@ public static class ServiceRegistration
         services.AddSingleton<IScheduledJob, BillingReconciliationJob>();
         services.AddSingleton<IScheduledJob, PsaExceptionNotesJob>();
         services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
+        services.AddSingleton<IScheduledJob, CostPostingJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
             sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
         {
@@ -171,9 +177,14 @@ public static class ServiceRegistration
             Directory.CreateDirectory(journals);
         }
         services.AddSingleton(_ => new SandboxErp(options.Erp.Faults, journals is null ? null : Path.Combine(journals, "sandbox-erp.jsonl")));
-        // Every ERP change PsaSync makes leaves an audit record; the decorator wraps whichever connector is configured.
+        // Every ERP call of the process goes through one request budget (rate, concurrency, Retry-After), and every ERP
+        // change PsaSync makes leaves an audit record; the decorators wrap whichever connector is configured.
+        services.AddSingleton(options.ErpBudget);
+        services.AddSingleton(sp => new ErpRequestBudget(options.ErpBudget, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IErpConnector>(sp => new AuditingErpConnector(
-            erpChosenByHost ? sp.GetRequiredKeyedService<IErpConnector>(HostErpKey) : sp.GetRequiredService<SandboxErp>(),
+            new BudgetedErpConnector(
+                erpChosenByHost ? sp.GetRequiredKeyedService<IErpConnector>(HostErpKey) : sp.GetRequiredService<SandboxErp>(),
+                sp.GetRequiredService<ErpRequestBudget>()),
             sp.GetRequiredService<IAuditLog>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(_ => new SandboxPsa(options.Psa.Faults, journals is null ? null : Path.Combine(journals, "sandbox-psa.jsonl")));
         services.AddSingleton<IPsaConnector>(sp => sp.GetRequiredService<SandboxPsa>());

@@ -22,4 +22,5 @@ public static class TableSuffixes
     public const string Projects = "projects";
     public const string Invoices = "invoices";
     public const string Audit = "audit";
+    public const string CostPostings = "costpostings";
 }

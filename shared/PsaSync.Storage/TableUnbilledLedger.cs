@@ -16,12 +16,53 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     public async Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
-        // The index first: an index row whose entry is missing is skipped when read, an entry nobody can find is not.
-        await table.UpsertEntityAsync(new TableEntity(IndexPartitionOf(entry.Kind, entry.SourceId), TableKeys.Escape(entry.EntryKey))
+        await IndexAsync(table, entry, cancellationToken);
+        return await AddRowAsync(table, entry, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> AddRangeAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
+        var added = new List<LedgerEntry>(entries.Count);
+        var distinct = entries.DistinctBy(e => (e.ProjectId, e.Period, e.EntryKey)).ToList();
+        // Index rows live in one partition per source record, so they cannot share the entries' transactions.
+        foreach (var entry in distinct)
+        {
+            await IndexAsync(table, entry, cancellationToken);
+        }
+        foreach (var chunk in distinct.GroupBy(e => PartitionOf(e.ProjectId, e.Period)).SelectMany(p => p.Chunk(TransactionLimit)))
+        {
+            try
+            {
+                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e))), cancellationToken);
+                added.AddRange(chunk);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                foreach (var entry in chunk)
+                {
+                    if (await AddRowAsync(table, entry, cancellationToken))
+                    {
+                        added.Add(entry);
+                    }
+                }
+            }
+        }
+        return added;
+    }
+
+    /// <summary>
+    /// The index first: an index row whose entry is missing is skipped when read, an entry nobody can find is not.
+    /// </summary>
+    private static Task IndexAsync(TableClient table, LedgerEntry entry, CancellationToken cancellationToken) =>
+        table.UpsertEntityAsync(new TableEntity(IndexPartitionOf(entry.Kind, entry.SourceId), TableKeys.Escape(entry.EntryKey))
         {
             ["ProjectId"] = entry.ProjectId,
             ["Period"] = entry.Period,
         }, TableUpdateMode.Replace, cancellationToken);
+
+    private static async Task<bool> AddRowAsync(TableClient table, LedgerEntry entry, CancellationToken cancellationToken)
+    {
         try
         {
             await table.AddEntityAsync(ToEntity(entry), cancellationToken);

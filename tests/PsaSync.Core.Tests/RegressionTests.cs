@@ -51,10 +51,8 @@ public class RegressionTests
     {
         var harness = new ProcessorHarness();
         var support = new HandlerSupport(harness.Exceptions, harness.CorrelationLog, harness.Clock, new RecordingTelemetry());
-        var erp = Substitute.For<IErpConnector>();
-        var ledger = new InMemoryLedger();
-        var handler = new TimeApprovedHandler(erp, Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), ledger,
-            new InMemoryProjectProfiles(), new PsaSync.Core.TimeExpense.TimeReversals(erp, ledger, support), support);
+        var handler = TimeHandlers.Approved(Substitute.For<IErpConnector>(), Substitute.For<IPsaConnector>(), Substitute.For<ICrossReferenceMap>(), new InMemoryLedger(),
+            new InMemoryPendingCostPostings(), new InMemoryProjectProfiles(), support, new CostPostingOptions(), harness.Clock);
         var envelope = TestData.TimeApprovedEnvelope() with { SchemaVersion = TimeApproved.SchemaVersion + 1 };
 
         var settlement = await harness.Build(handler).ProcessAsync(envelope.ToJson(), new DeliveryInfo("msg-1", 1), CancellationToken.None);

@@ -18,6 +18,8 @@ public sealed class AuditTrailTests(AzuriteFixture azurite)
         {
             ["PsaSync:Erp:Faults:ServerErrorRate"] = "0.5",
             ["PsaSync:Erp:Faults:Seed"] = "3",
+            // Posted on its own, the entry's line is audited under the entry's correlation id; a batched line under its aggregate's.
+            ["PsaSync:CostPostings:Mode"] = "PerRecord",
         });
         runtime.Erp.SeedProject(new ErpProject("ERP-PRJ-A1", "PRJ-A1", Active: true));
         var entry = new TimeEntry("TE-A1", 1, "PRJ-A1", "RES-1", DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-1), 6m, true, "Consultant");

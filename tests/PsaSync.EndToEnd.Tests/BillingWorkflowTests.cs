@@ -88,7 +88,9 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
         Assert.Equal(BillingState.Invoiced, (await WaitForCompletionAsync(runtime)).Output!.State);
         var invoice = Assert.Single(runtime.Erp.Invoices);
         Assert.Equal(8m * 150m + 6m * 190m, invoice.Net);
-        Assert.Equal(0m, runtime.Erp.TimeLines.Where(l => l.Line.ExternalId.StartsWith("PSA-TE-TE-7003-", StringComparison.Ordinal)).Sum(l => l.Line.Hours));
+        // The cost side: all 20 approved hours were posted (aggregated), and TE-7003's 4 taken back by a reversing line.
+        Assert.Equal(-4m, Assert.Single(runtime.Erp.TimeLines, l => l.Line.ExternalId == "PSA-TE-TE-7003-V1-REV").Line.Hours);
+        Assert.Equal(16m, runtime.Erp.TimeLines.Sum(l => l.Line.Hours));
         Assert.Empty(await runtime.OpenExceptionsAsync());
 
         runtime.Psa.RevokeApproval("TE-7002");

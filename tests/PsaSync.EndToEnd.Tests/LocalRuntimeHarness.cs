@@ -9,6 +9,8 @@ using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
+using PsaSync.Core.Scheduling;
+using PsaSync.Core.TimeExpense;
 using PsaSync.Hosting;
 using PsaSync.LocalRuntime;
 using PsaSync.LocalRuntime.Queue;
@@ -113,16 +115,26 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
             {
                 waiting += await queue.CountAsync(name, CancellationToken.None);
             }
-            if (waiting == 0)
+            if (waiting == 0 && !await CostPostingsOpenAsync())
             {
                 return;
+            }
+            if (waiting == 0)
+            {
+                // Accepted time is posted by the cost posting job; run it now instead of waiting for its timer.
+                Assert.True(DateTime.UtcNow < deadline, "the accepted time was not all posted");
+                await Jobs.RunAsync(JobNames.CostPostings, CancellationToken.None);
+                continue;
             }
             Assert.True(DateTime.UtcNow < deadline, $"{waiting} messages did not drain");
             await Task.Delay(100);
         }
     }
 
-    public Task<IReadOnlyList<ExceptionItem>> OpenExceptionsAsync() =>
+    private async Task<bool> CostPostingsOpenAsync() =>
+        (await App.Services.GetRequiredService<IPendingCostPostings>().ListOpenAsync(1, CancellationToken.None)).Count > 0;
+
+        public Task<IReadOnlyList<ExceptionItem>> OpenExceptionsAsync() =>
         Exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), CancellationToken.None);
 
     public async ValueTask DisposeAsync()

@@ -32,7 +32,8 @@ public sealed class OperationsApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.Accepted, replay.StatusCode);
         await runtime.DrainAsync();
 
-        Assert.Single(runtime.Erp.TimeLines, l => l.Line.ExternalId == TimeApprovedHandler.ErpExternalId(Entry));
+        // Posted by the cost posting job, as a line of its own (the only entry of its project, period and resource).
+        Assert.Single(runtime.Erp.TimeLines, l => l.Line.ErpProjectCode == "EP-0900" && l.Line.Hours == Entry.Hours);
         Assert.Empty(await runtime.OpenExceptionsAsync());
         using var again = await runtime.PostEmptyAsync($"api/ops/exceptions/{item}/replay");
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);

@@ -65,9 +65,11 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
         {
             using var http = await ConnectAsync(port, second);
             var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (await queue.CountAsync(QueueNames.TimeExpense, CancellationToken.None) > 0)
+            var costPostings = new TablePendingCostPostings(Tables());
+            while (await queue.CountAsync(QueueNames.TimeExpense, CancellationToken.None) > 0
+                || (await costPostings.ListOpenAsync(1, CancellationToken.None)).Count > 0)
             {
-                Assert.True(DateTime.UtcNow < deadline, "the restarted runtime did not drain its queue");
+                Assert.True(DateTime.UtcNow < deadline, "the restarted runtime did not drain its queue and post the accepted time");
                 await Task.Delay(250);
             }
             second.Kill(entireProcessTree: true);
@@ -77,7 +79,10 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
         var erp = new SandboxErp(new SandboxFaultOptions(), journal);
         var posted = erp.TimeLines.Select(l => l.Line.ExternalId).ToList();
         Assert.Equal(posted.Count, posted.Distinct().Count());
-        Assert.Equal(goodEntries.Select(TimeApprovedHandler.ErpExternalId).Order(), posted.Order());
+        // The cost posting job posts aggregated lines: every good entry's hours are in the ERP exactly once, and the PSA shows each as transferred.
+        Assert.Equal(goodEntries.Sum(e => e.Hours), erp.TimeLines.Sum(l => l.Line.Hours));
+        var psa = new SandboxPsa(new SandboxFaultOptions(), Path.Combine(_sandboxDirectory, "sandbox-psa.jsonl"));
+        Assert.Equal(goodEntries.Select(e => e.EntryId).Order(), psa.TimeEntryStatus.Keys.Order());
     }
 
     private Process StartRuntime(int port, string throttleRate)
@@ -89,6 +94,7 @@ public sealed class RestartTests(AzuriteFixture azurite) : IDisposable
         };
         info.Environment["Runtime__Port"] = port.ToString();
         info.Environment["Runtime__LockDuration"] = "00:00:03";
+        info.Environment["Runtime__Timers__cost-postings"] = "00:00:01";
         info.Environment["PsaSync__Messaging__MaxRetryDelay"] = "00:00:02";
         info.Environment["PsaSync__Messaging__ClaimLease"] = "00:00:03";
         info.Environment["PsaSync__Storage__ConnectionString"] = azurite.ConnectionString;

@@ -25,6 +25,8 @@ public sealed class AppSettingsTests
         "PsaSync__Psa__Kind",
         "PsaSync__Webhooks__KeyVaultUri",
         "PsaSync__Parking__MaxWait",
+        "PsaSync__ErpBudget__RequestsPerWindow",
+        "PsaSync__ErpBudget__MaxConcurrency",
     };
 
     /// <summary>Options whose code default is right in Azure, with the reason.</summary>
@@ -43,6 +45,13 @@ public sealed class AppSettingsTests
         ["PsaSync__Webhooks__TimestampTolerance"] = "five minutes of clock skew and delivery delay, the usual window for signed webhooks",
         ["PsaSync__Webhooks__MaxPayloadBytes"] = "an edge limit in code (1 MiB); override with an app setting where a sender needs more",
         ["PsaSync__Webhooks__MaxRecordsPerCall"] = "as MaxPayloadBytes (1,000 records)",
+        ["PsaSync__ErpBudget__Window"] = "the window the ERP counts requests in (Business Central: 5 minutes); RequestsPerWindow carries the app's share",
+        ["PsaSync__ErpBudget__BatchSize"] = "the ERP's own batch limit (Business Central: 100), the same for every app",
+        ["PsaSync__ErpBudget__MaxThrottleRetries"] = "how long a call waits out 429s before the message is retried; the default suits every app",
+        ["PsaSync__CostPostings__Mode"] = "Batched is the product's path; PerRecord is the benchmark's baseline",
+        ["PsaSync__CostPostings__ProjectLookupCacheDuration"] = "a business default (docs/configuration.md)",
+        ["PsaSync__CostPostings__MaxEntriesPerRun"] = "bounds one run's memory; the next timer run takes the rest",
+        ["PsaSync__CostPostings__WriteParallelism"] = "Table Storage and the PSA take far more than the default's 16 writes at a time",
     };
 
     /// <summary>Options that only make sense off Azure, and the Azure setting that replaces them.</summary>

@@ -48,7 +48,10 @@ public sealed record DemoSummary(
     int ProjectsThatWaitedForTheirCustomer,
     int TimeEntriesSent,
     int UniqueTimeEntries,
+    int EntriesPostedToErp,
     int TimeLinesInErp,
+    int ErpPostingRequests,
+    bool HoursInErpMatchPostedEntries,
     int EntriesMarkedSyncedInPsa,
     IReadOnlyDictionary<string, int> OpenExceptionsByReason,
     int DeadLettered,
@@ -113,6 +116,8 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
             entriesSent += timesheet.Count * await SendAsync(http, secrets, "psa/time", SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow), cancellationToken);
         }
         await DrainAsync(cancellationToken);
+        output.WriteLine("   The cost posting job posts the accepted time to the ERP, aggregated and in batches ...");
+        await PostCostsAsync(cancellationToken);
 
         var open = await _exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), cancellationToken);
         var lost = CountLost(scenario, open);
@@ -143,16 +148,44 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         {
             deadLettered += await _queue.CountDeadLettersAsync(name, cancellationToken);
         }
+        var posted = PostedEntries(scenario);
         var lines = _erp.TimeLines;
+        var requests = _erp.Requests;
         return new DemoSummary(
             _calls, _duplicates, customersInErp, _psa.Customers.Count, projectsInErp, waited,
-            entriesSent, scenario.Entries.Count(), lines.Count, _psa.TimeEntryStatus.Count,
+            entriesSent, scenario.Entries.Count(), posted.Count, lines.Count,
+            requests.GetValueOrDefault(SandboxErp.Operations.PostTime) + requests.GetValueOrDefault(SandboxErp.Operations.PostTimeLines),
+            lines.Sum(l => l.Line.Hours) == posted.Sum(e => e.Hours),
+            _psa.TimeEntryStatus.Count,
             open.GroupBy(x => x.ReasonCode).ToDictionary(g => g.Key, g => g.Count()),
             deadLettered, _erp.FaultsInjected,
             [.. billing.Select(Describe)],
             billing.Count(b => b.CustomStatus?.State == BillingState.Invoiced),
             billing.Count(b => b.CustomStatus?.State == BillingState.Blocked),
             reconciliation, lost, stopwatch.Elapsed);
+    }
+
+    /// <summary>Scenario entries the PSA shows as transferred, to an ERP line that exists.</summary>
+    private List<TimeEntry> PostedEntries(DemoScenario scenario)
+    {
+        var documents = _erp.TimeLines.Select(l => l.ErpDocumentId).ToHashSet();
+        var synced = _psa.TimeEntryStatus;
+        return [.. scenario.Entries.DistinctBy(e => e.EntryId).Where(e => synced.TryGetValue(e.EntryId, out var status) && documents.Contains(status.ErpDocumentId))];
+    }
+
+    /// <summary>Runs the cost posting job as its timer would, until no accepted time is left open.</summary>
+    private async Task PostCostsAsync(CancellationToken cancellationToken)
+    {
+        var pending = app.Services.GetRequiredService<IPendingCostPostings>();
+        var deadline = DateTimeOffset.UtcNow + options.DrainTimeout;
+        while ((await pending.ListOpenAsync(1, cancellationToken)).Count > 0)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The cost postings were not all posted within {options.DrainTimeout}.");
+            }
+            output.WriteLine($"   ... {await RunJobAsync(JobNames.CostPostings, cancellationToken)}");
+        }
     }
 
     private static string Period(DemoScenario scenario) => LedgerEntry.PeriodOf(scenario.Entries.First().WorkDate);
@@ -196,15 +229,14 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         var withException = open.Select(x => x.SourceRecord.ToString()).ToHashSet();
         var erpCustomers = _erp.Customers.Select(c => c.ExternalId).ToHashSet();
         var erpProjects = _erp.Projects.Select(p => p.PsaProjectId).ToHashSet();
-        var lines = _erp.TimeLines.Select(l => l.Line.ExternalId).ToHashSet();
-        var synced = _psa.TimeEntryStatus;
+        var posted = PostedEntries(scenario).Select(e => e.EntryId).ToHashSet();
 
         var lostCustomers = scenario.AllCustomers.Count(c =>
             !erpCustomers.Contains(c.CustomerKey) && !withException.Contains(new RecordRef(SystemNames.Crm, EntityKinds.Customer, c.CustomerKey).ToString()));
         var lostProjects = scenario.Projects.Count(p =>
             !erpProjects.Contains(p.ProjectId) && !withException.Contains(new RecordRef(SystemNames.Psa, EntityKinds.Project, p.ProjectId).ToString()));
         var lostEntries = scenario.Entries.Count(e =>
-            !(lines.Contains(TimeApprovedHandler.ErpExternalId(e)) && synced.ContainsKey(e.EntryId))
+            !posted.Contains(e.EntryId)
             && !withException.Contains(new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, e.EntryId).ToString()));
         return lostCustomers + lostProjects + lostEntries;
     }
@@ -276,7 +308,8 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         output.WriteLine($"Customers in the ERP            {s.CustomersInErp,7}   (in the PSA with their ERP number: {s.CustomersInPsa})");
         output.WriteLine($"Projects in the ERP             {s.ProjectsInErp,7}   ({s.ProjectsThatWaitedForTheirCustomer} waited for its customer and continued by itself)");
         output.WriteLine($"Time entries received           {s.TimeEntriesSent,7}   ({s.UniqueTimeEntries} distinct)");
-        output.WriteLine($"Time lines posted to the ERP    {s.TimeLinesInErp,7}   (each exactly once)");
+        output.WriteLine($"Entries posted to the ERP       {s.EntriesPostedToErp,7}   (each exactly once: ERP hours {(s.HoursInErpMatchPostedEntries ? "match" : "DO NOT match")} the entries)");
+        output.WriteLine($"  as ERP cost lines             {s.TimeLinesInErp,7}   (by project, period, resource and role, in {s.ErpPostingRequests} ERP request(s))");
         output.WriteLine($"Entries marked synced in PSA    {s.EntriesMarkedSyncedInPsa,7}");
         output.WriteLine($"ERP faults met and recovered    {s.ErpFaultsInjected.Values.Sum(),7}   ({string.Join(", ", s.ErpFaultsInjected.Select(f => $"{f.Key} {f.Value}"))})");
         output.WriteLine($"Dead-lettered messages          {s.DeadLettered,7}");

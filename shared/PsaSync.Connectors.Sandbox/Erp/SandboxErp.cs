@@ -58,12 +58,14 @@ public sealed class SandboxErp : IErpConnector
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
+    private readonly RequestRateLimit _rateLimit;
     private int _projectsCreated;
     private int _inFlight;
 
     public SandboxErp(SandboxFaultOptions faults, string? journalPath = null)
     {
         _faults = new FaultPlan(faults);
+        _rateLimit = new RequestRateLimit(faults, TimeProvider.System);
         _journal = new SandboxJournal(journalPath);
         foreach (var (kind, record) in _journal.Replay())
         {
@@ -803,6 +805,11 @@ public sealed class SandboxErp : IErpConnector
             {
                 _faults.Count(SandboxFault.ConcurrencyCap);
                 throw new ErpException(ErpFailureKind.Throttled, "Too many concurrent requests.", _faults.Options.RetryAfter);
+            }
+            if (!_rateLimit.TryTake(out var retryAfter))
+            {
+                _faults.Count(SandboxFault.RateLimit);
+                throw new ErpException(ErpFailureKind.Throttled, "Request budget exceeded (429).", retryAfter);
             }
             var fault = _faults.Decide(operation, key, isWrite);
             switch (fault)

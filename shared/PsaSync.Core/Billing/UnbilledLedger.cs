@@ -47,9 +47,10 @@ public sealed record LedgerEntry(
 
     public static bool IsPeriod(string value) =>
         DateOnly.TryParseExact(value, "yyyy-MM", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _);
+    public static string TimeEntryKey(TimeEntry entry) => $"time:{entry.EntryId}:v{entry.Version}";
 
     public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
-        entry.ProjectId, PeriodOf(entry.WorkDate), $"time:{entry.EntryId}:v{entry.Version}", LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
+        entry.ProjectId, PeriodOf(entry.WorkDate), TimeEntryKey(entry), LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
         $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}", entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);
 
     /// <summary>A billable expense: one unit at the expense amount with the markup applied, rounded to cents away from zero.</summary>
@@ -73,6 +74,23 @@ public interface IUnbilledLedger
 {
     /// <summary>Adds an entry; false when it was already there (a redelivery or a replay).</summary>
     Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds several entries and returns the ones that were not there yet. A store that can write many rows in one
+    /// request (Table Storage's entity-group transactions) overrides this; the default adds them one by one.
+    /// </summary>
+    async Task<IReadOnlyList<LedgerEntry>> AddRangeAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var added = new List<LedgerEntry>(entries.Count);
+        foreach (var entry in entries)
+        {
+            if (await AddAsync(entry, cancellationToken))
+            {
+                added.Add(entry);
+            }
+        }
+        return added;
+    }
 
     Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken);
 

@@ -53,7 +53,11 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
         exceptions.ResolveForRecordAsync(domain, record, "A later version of the record went through.", cancellationToken);
 
     public Task TraceAsync(string domain, EventEnvelope envelope, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
-        correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, clock.GetUtcNow(), domain, step, detail, record), cancellationToken);
+        TraceAsync(domain, envelope.CorrelationId, record, step, detail, cancellationToken);
+
+    /// <summary>A timeline step for work done outside a handler (a scheduled job) under the record's own correlation id.</summary>
+    public Task TraceAsync(string domain, string correlationId, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
+        correlationLog.AppendAsync(new TraceEntry(correlationId, clock.GetUtcNow(), domain, step, detail, record), cancellationToken);
 
     /// <summary>Runs the handler's work and maps the connectors' failures to results the processor understands.</summary>
     public async Task<HandlerResult> GuardAsync(string domain, EventEnvelope envelope, RecordRef record, Func<Task<HandlerResult>> work, CancellationToken cancellationToken)

@@ -19,4 +19,5 @@ public static class JobNames
     public const string InvoiceFeedback = "invoice-feedback";
     public const string BillingReconciliation = "billing-reconciliation";
     public const string PsaExceptionNotes = "psa-exception-notes";
+    public const string CostPostings = "cost-postings";
 }

@@ -18,7 +18,8 @@ public sealed class TimeApprovalRevokedHandler(TimeReversals reversals, HandlerS
         var record = new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, revoked.EntryId);
         return await support.GuardAsync(Domain, envelope, record, async () =>
         {
-            if (await reversals.ReverseAsync(envelope, record, revoked.EntryId, revoked.Version, "revoked in the PSA", cancellationToken) is { } wait)
+            var entry = new TimeEntry(revoked.EntryId, revoked.Version, revoked.ProjectId, "", revoked.WorkDate, 0m, false, null);
+            if (await reversals.ReverseAsync(envelope, record, entry, revoked.Version, "revoked in the PSA", cancellationToken) is { } wait)
             {
                 return new HandlerResult.RetryLater(wait);
             }

@@ -11,15 +11,21 @@ namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
 /// Approved time → checks against the project → ERP project time line (cost) → unbilled ledger (billable hours) → sync
-/// status back in the PSA. A corrected version first reverses the versions before it. Safe to run any number of times
-/// for the same entry version: the ERP line carries an external id derived from it and is looked up before a repeated create.
+/// status back in the PSA. A corrected version first reverses the versions before it (<see cref="TimeReversals"/>).
+/// With <see cref="CostPostingMode.Batched"/> (the default) the handler validates the entry and accepts it into the
+/// pending cost postings; the <see cref="CostPostingJob"/> posts it aggregated and writes ledger and PSA. With
+/// <see cref="CostPostingMode.PerRecord"/> it posts the entry in its own ERP request right away. Both are safe to run
+/// any number of times for the same entry version: the pending store and the ERP line are keyed by it.
 /// </summary>
 public sealed class TimeApprovedHandler(
     IErpConnector erp,
-    IPsaConnector psa,
+    ErpProjectDirectory projects,
     ICrossReferenceMap crossReferences,
+    IPendingCostPostings pending,
+    PostedTimeRecorder recorder,
+    CostPostingOptions options,
     IUnbilledLedger ledger,
-    IProjectProfiles projects,
+    IProjectProfiles profiles,
     TimeReversals reversals,
     HandlerSupport support) : IEventHandler
 {
@@ -27,7 +33,7 @@ public sealed class TimeApprovedHandler(
 
     public string EventType => TimeApproved.EventType;
 
-    /// <summary>The ERP-native key of an entry version: the same entry version always maps to the same ERP line.</summary>
+    /// <summary>The ERP-native key of an entry version posted on its own: the same entry version always maps to the same ERP line.</summary>
     public static string ErpExternalId(TimeEntry entry) => ErpExternalId(entry.EntryId, entry.Version);
 
     public static string ErpExternalId(string entryId, int version) => $"PSA-TE-{entryId}-V{version}";
@@ -35,7 +41,7 @@ public sealed class TimeApprovedHandler(
     public async Task<HandlerResult> HandleAsync(EventEnvelope envelope, bool isRedelivery, CancellationToken cancellationToken)
     {
         var entry = envelope.DataAs<TimeApproved>().Entry;
-        var record = new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId);
+        var record = PostedTimeRecorder.RecordOf(entry);
 
         if (entry.Hours <= 0 || entry.Hours > 24)
         {
@@ -46,7 +52,7 @@ public sealed class TimeApprovedHandler(
 
         return await support.GuardAsync(Domain, envelope, record, async () =>
         {
-            var project = await erp.FindProjectAsync(entry.ProjectId, cancellationToken);
+            var project = await projects.FindAsync(entry.ProjectId, cancellationToken);
             if (project is null || !project.Active)
             {
                 return await support.RejectAsync(Domain, envelope, record, ReasonCodes.ProjectNotInErp,
@@ -54,37 +60,50 @@ public sealed class TimeApprovedHandler(
                     cancellationToken);
             }
 
-            if (await projects.GetAsync(entry.ProjectId, cancellationToken) is { } setup && ProblemWith(entry, setup) is { } problem)
+            if (await profiles.GetAsync(entry.ProjectId, cancellationToken) is { } setup && ProblemWith(entry, setup) is { } problem)
             {
                 return await support.RejectAsync(Domain, envelope, record, [problem], cancellationToken);
             }
-            if (await IsSupersededAsync(entry, cancellationToken))
+            // Batched, a late older version meets the write-off its successor left in the pending store instead.
+            if (options.Mode == CostPostingMode.PerRecord && await IsSupersededAsync(entry, cancellationToken))
             {
                 return new HandlerResult.Done($"superseded:{entry.EntryId}:v{entry.Version}");
             }
-            if (entry.Version > 1 && await reversals.ReverseAsync(envelope, record, entry.EntryId, entry.Version - 1, $"corrected by version {entry.Version}", cancellationToken) is { } wait)
+            if (entry.Version > 1 && await reversals.ReverseAsync(envelope, record, entry, entry.Version - 1, $"corrected by version {entry.Version}", cancellationToken) is { } wait)
             {
                 return new HandlerResult.RetryLater(wait);
             }
 
-            var externalId = ErpExternalId(entry);
-            var posting = isRedelivery ? await erp.FindTimeByExternalIdAsync(externalId, cancellationToken) : null;
-            posting ??= await erp.PostTimeAsync(
-                new ErpTimeLine(externalId, project.ErpProjectCode, entry.ResourceId, entry.WorkDate, entry.Hours, entry.Billable, entry.Role, envelope.CorrelationId),
-                cancellationToken);
-
-            await crossReferences.LinkAsync(EntityKinds.TimeEntry, SystemNames.Psa, entry.EntryId, SystemNames.Erp, posting.ErpDocumentId, cancellationToken);
-            await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted, $"ERP time line {posting.ErpDocumentId} on project {project.ErpProjectCode}: {entry.Hours} h on {entry.WorkDate:yyyy-MM-dd}.", cancellationToken);
-
-            if (entry.Billable && await ledger.AddAsync(LedgerEntry.ForTime(entry, envelope.CorrelationId), cancellationToken))
-            {
-                await support.TraceAsync(Domain, envelope, record, TraceSteps.Ledgered, $"{entry.Hours} billable hours added to the unbilled ledger of {entry.ProjectId} for {LedgerEntry.PeriodOf(entry.WorkDate)}.", cancellationToken);
-            }
-
-            await psa.MarkTimeEntrySyncedAsync(entry.EntryId, entry.Version, posting.ErpDocumentId, envelope.CorrelationId, cancellationToken);
-            await support.TraceAsync(Domain, envelope, record, TraceSteps.WrittenBack, $"PSA time entry {entry.EntryId} marked as transferred to the ERP.", cancellationToken);
-            return new HandlerResult.Done($"erp-time-line:{posting.ErpDocumentId}");
+            var accepted = new PendingCostPosting(entry, project.ErpProjectCode, envelope.CorrelationId, envelope.IdempotencyKey);
+            return options.Mode == CostPostingMode.Batched
+                ? await AcceptAsync(envelope, record, accepted, cancellationToken)
+                : await PostNowAsync(isRedelivery, accepted, cancellationToken);
         }, cancellationToken);
+    }
+
+    private async Task<HandlerResult> AcceptAsync(EventEnvelope envelope, RecordRef record, PendingCostPosting accepted, CancellationToken cancellationToken)
+    {
+        if (await pending.AddAsync(accepted, cancellationToken))
+        {
+            await support.TraceAsync(Domain, envelope, record, TraceSteps.AwaitingCostPosting,
+                $"{accepted.Entry.Hours} h on {accepted.Entry.WorkDate:yyyy-MM-dd} accepted for the cost posting to ERP project {accepted.ErpProjectCode}.", cancellationToken);
+        }
+        return new HandlerResult.Done($"cost-posting:{accepted.Key}");
+    }
+
+    /// <summary>The per-record path: one ERP request for this entry (a lookup first on redelivery), then ledger and PSA.</summary>
+    private async Task<HandlerResult> PostNowAsync(bool isRedelivery, PendingCostPosting accepted, CancellationToken cancellationToken)
+    {
+        var entry = accepted.Entry;
+        var externalId = ErpExternalId(entry);
+        var posting = isRedelivery ? await erp.FindTimeByExternalIdAsync(externalId, cancellationToken) : null;
+        posting ??= await erp.PostTimeAsync(
+            new ErpTimeLine(externalId, accepted.ErpProjectCode, entry.ResourceId, entry.WorkDate, entry.Hours, entry.Billable, entry.Role, accepted.CorrelationId),
+            cancellationToken);
+
+        await crossReferences.LinkAsync(EntityKinds.TimeEntry, SystemNames.Psa, entry.EntryId, SystemNames.Erp, posting.ErpDocumentId, cancellationToken);
+        await recorder.RecordAsync([accepted with { State = CostPostingState.Posted, ErpDocumentId = posting.ErpDocumentId }], cancellationToken);
+        return new HandlerResult.Done($"erp-time-line:{posting.ErpDocumentId}");
     }
 
     /// <summary>What the project's setup says about the entry: its dates, and whether its billable hours can be billed.</summary>

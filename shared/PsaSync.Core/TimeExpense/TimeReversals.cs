@@ -11,11 +11,13 @@ namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
 /// Takes back what earlier approved versions of a time entry set in motion, when the approval is revoked or a corrected
-/// version replaces them. Nothing posted is edited: the ERP gets a reversing line per posted version, an unbilled ledger
-/// entry is marked reversed (so it is never billed), and hours that were already invoiced become a credit-note
-/// candidate for finance. Every step is idempotent, so a redelivery repeats nothing.
+/// version replaces them. Nothing posted is edited: the ERP gets a reversing line of the opposite hours per posted
+/// version, an unbilled ledger entry is marked reversed (so it is never billed), and hours that were already invoiced
+/// become a credit-note candidate for finance. A version still waiting for the cost posting job is reversed once the job
+/// has posted it (the caller retries); a version not seen yet is written off in advance, so if it arrives late it is
+/// taken as already handled. Every step is idempotent, so a redelivery repeats nothing.
 /// </summary>
-public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, HandlerSupport support)
+public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, IPendingCostPostings pending, HandlerSupport support)
 {
     private const string Domain = QueueNames.TimeExpense;
 
@@ -26,8 +28,10 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, Han
     /// Reverses versions 1 to <paramref name="upToVersion"/> of the entry. Null when all were reversed; otherwise why the
     /// caller must try again later (one of them is held by a billing run that is making its invoice right now).
     /// </summary>
-    public async Task<string?> ReverseAsync(EventEnvelope envelope, RecordRef record, string entryId, int upToVersion, string why, CancellationToken cancellationToken)
+    /// <param name="entry">The entry as its newest version (or revocation) describes it: its id, project and date stand for the earlier versions.</param>
+    public async Task<string?> ReverseAsync(EventEnvelope envelope, RecordRef record, TimeEntry entry, int upToVersion, string why, CancellationToken cancellationToken)
     {
+        var entryId = entry.EntryId;
         var booked = (await ledger.ListVersionsAsync(LedgerEntryKind.Time, entryId, cancellationToken))
             .Where(e => VersionOf(e) <= upToVersion)
             .ToList();
@@ -36,35 +40,67 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, Han
             return $"Version {VersionOf(held)} of time entry {entryId} is held by billing batch {held.BillingBatchId}; reversing it once the invoice is made.";
         }
 
-        foreach (var entry in booked)
+        // The cost side first: if a version must wait for the cost posting job, nothing of this call is half done.
+        for (var version = 1; version <= upToVersion; version++)
         {
-            switch (entry.State)
+            if (await ReverseCostAsync(envelope, record, entry with { Version = version }, why, cancellationToken) is { } wait)
+            {
+                return wait;
+            }
+        }
+
+        foreach (var booking in booked)
+        {
+            switch (booking.State)
             {
                 case LedgerEntryState.Unbilled:
-                    if (!await ledger.ReverseAsync(entry, cancellationToken))
+                    if (!await ledger.ReverseAsync(booking, cancellationToken))
                     {
-                        return $"Version {VersionOf(entry)} of time entry {entryId} changed state while it was being reversed; trying again.";
+                        return $"Version {VersionOf(booking)} of time entry {entryId} changed state while it was being reversed; trying again.";
                     }
                     await support.TraceAsync(Domain, envelope, record, TraceSteps.Ledgered,
-                        $"{Hours(entry.Quantity)} h of version {VersionOf(entry)} taken off the unbilled ledger of {entry.ProjectId} for {entry.Period} ({why}).", cancellationToken);
+                        $"{Hours(booking.Quantity)} h of version {VersionOf(booking)} taken off the unbilled ledger of {booking.ProjectId} for {booking.Period} ({why}).", cancellationToken);
                     break;
                 case LedgerEntryState.Billed:
                     await support.RaiseAsync(Domain, envelope, record, ReasonCodes.TimeCreditCandidate,
-                        $"Time entry {entryId} version {VersionOf(entry)} ({Hours(entry.Quantity)} h {entry.Role ?? "time"} on {entry.Date:yyyy-MM-dd}) was {why} after it was invoiced on {entry.InvoiceId} (batch {entry.BillingBatchId}).",
+                        $"Time entry {entryId} version {VersionOf(booking)} ({Hours(booking.Quantity)} h {booking.Role ?? "time"} on {booking.Date:yyyy-MM-dd}) was {why} after it was invoiced on {booking.InvoiceId} (batch {booking.BillingBatchId}).",
                         cancellationToken);
                     break;
             }
         }
-
-        for (var version = 1; version <= upToVersion; version++)
-        {
-            if (await erp.ReverseTimeAsync(TimeApprovedHandler.ErpExternalId(entryId, version), ReversalExternalId(entryId, version), cancellationToken) is { } reversal)
-            {
-                await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted,
-                    $"ERP time line of version {version} reversed by line {reversal.ErpDocumentId} ({why}).", cancellationToken);
-            }
-        }
         return null;
+    }
+
+    /// <summary>The ERP side of one version: a reversing line if it was posted, a wait if the job has yet to post it.</summary>
+    private async Task<string?> ReverseCostAsync(EventEnvelope envelope, RecordRef record, TimeEntry version, string why, CancellationToken cancellationToken)
+    {
+        var reversalId = ReversalExternalId(version.EntryId, version.Version);
+        var accepted = await pending.GetAsync($"{version.EntryId}:v{version.Version}", LedgerEntry.PeriodOf(version.WorkDate), cancellationToken);
+        switch (accepted?.State)
+        {
+            case null:
+                // Posted on its own (the per-record path), or never seen: then it is written off before it arrives.
+                if (await erp.ReverseTimeAsync(TimeApprovedHandler.ErpExternalId(version.EntryId, version.Version), reversalId, cancellationToken) is { } reversed)
+                {
+                    await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted, $"ERP time line of version {version.Version} reversed by line {reversed.ErpDocumentId} ({why}).", cancellationToken);
+                }
+                else if (!await pending.AddAsync(new PendingCostPosting(version, "", envelope.CorrelationId, envelope.IdempotencyKey, CostPostingState.Reversed), cancellationToken))
+                {
+                    return $"Version {version.Version} of time entry {version.EntryId} arrived while it was being reversed; trying again.";
+                }
+                return null;
+            case CostPostingState.Pending or CostPostingState.Assigned:
+                return $"Version {version.Version} of time entry {version.EntryId} waits for the cost posting job; it is reversed once the ERP holds it.";
+            case CostPostingState.Posted:
+                var line = await erp.PostTimeAsync(new ErpTimeLine(reversalId, accepted.ErpProjectCode, accepted.Entry.ResourceId, accepted.Entry.WorkDate,
+                    -accepted.Entry.Hours, accepted.Entry.Billable, accepted.Entry.Role, accepted.CorrelationId), cancellationToken);
+                await pending.UpdateAsync([accepted with { State = CostPostingState.Reversed }], cancellationToken);
+                await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted,
+                    $"{Hours(accepted.Entry.Hours)} h of version {version.Version} reversed in the ERP by line {line.ErpDocumentId} ({why}).", cancellationToken);
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>The record version a time ledger entry was made from (its key is time:&lt;id&gt;:v&lt;version&gt;).</summary>

@@ -37,4 +37,5 @@ public static class TraceSteps
     public const string Redriven = "re-driven";
     public const string Replayed = "replayed";
     public const string Ledgered = "ledgered";
+    public const string AwaitingCostPosting = "awaiting-cost-posting";
 }

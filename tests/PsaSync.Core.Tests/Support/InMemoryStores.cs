@@ -333,3 +333,47 @@ internal sealed class InMemoryInvoiceRegister : IInvoiceRegister
     public Task<IReadOnlyList<RegisteredInvoice>> ListAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<RegisteredInvoice>>([.. Invoices.Values]);
 }
+
+/// <summary>Like TablePendingCostPostings: keyed by entry version, counting the transactions a table would need.</summary>
+internal sealed class InMemoryPendingCostPostings : PsaSync.Core.TimeExpense.IPendingCostPostings
+{
+    private readonly Dictionary<string, PsaSync.Core.TimeExpense.PendingCostPosting> _rows = [];
+    private readonly Lock _gate = new();
+
+    public IReadOnlyCollection<PsaSync.Core.TimeExpense.PendingCostPosting> Rows
+    {
+        get { lock (_gate) { return [.. _rows.Values]; } }
+    }
+
+    public Task<bool> AddAsync(PsaSync.Core.TimeExpense.PendingCostPosting posting, CancellationToken cancellationToken)
+    {
+        lock (_gate) { return Task.FromResult(_rows.TryAdd(posting.Key, posting)); }
+    }
+
+    public Task<PsaSync.Core.TimeExpense.PendingCostPosting?> GetAsync(string key, string period, CancellationToken cancellationToken)
+    {
+        lock (_gate) { return Task.FromResult(_rows.TryGetValue(key, out var row) && row.Period == period ? row : null); }
+    }
+
+    public Task<IReadOnlyList<PsaSync.Core.TimeExpense.PendingCostPosting>> ListOpenAsync(int maxCount, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<PsaSync.Core.TimeExpense.PendingCostPosting>>([.. _rows.Values
+                .Where(p => p.State is PsaSync.Core.TimeExpense.CostPostingState.Pending or PsaSync.Core.TimeExpense.CostPostingState.Assigned)
+                .Take(maxCount)]);
+        }
+    }
+
+    public Task<int> UpdateAsync(IReadOnlyList<PsaSync.Core.TimeExpense.PendingCostPosting> postings, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var posting in postings)
+            {
+                _rows[posting.Key] = posting;
+            }
+        }
+        return Task.FromResult(postings.Count == 0 ? 0 : (postings.Count + 99) / 100);
+    }
+}

@@ -27,8 +27,11 @@ public class TimeApprovedHandlerTests
 
     public TimeApprovedHandlerTests()
     {
-        var support = new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry());
-        _handler = new TimeApprovedHandler(_erp, _psa, _crossReferences, _ledger, _profiles, new TimeReversals(_erp, _ledger, support), support);
+        // These tests cover the per-record path (the baseline); CostPostingTests cover the batched one.
+        var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord, WriteParallelism = 1 };
+        var clock = new ManualClock(TestData.Now);
+        var support = new HandlerSupport(_exceptions, _correlationLog, clock, new RecordingTelemetry());
+        _handler = TimeHandlers.Approved(_erp, _psa, _crossReferences, _ledger, new InMemoryPendingCostPostings(), _profiles, support, options, clock);
         GivenErpProject(active: true);
         _erp.PostTimeAsync(Arg.Any<ErpTimeLine>(), Arg.Any<CancellationToken>())
             .Returns(call => new ErpPosting(DocumentId, call.Arg<ErpTimeLine>().ExternalId));

@@ -22,6 +22,7 @@ public sealed class TimeCorrectionTests
     private readonly SandboxErp _erp = new(new SandboxFaultOptions());
     private readonly InMemoryLedger _ledger = new();
     private readonly InMemoryProjectProfiles _profiles = new();
+    private readonly InMemoryPendingCostPostings _pending = new();
     private readonly InMemoryExceptionStore _exceptions = new(new ManualClock(TestData.Now));
     private readonly HandlerSupport _support;
     private readonly TimeApprovedHandler _approved;
@@ -30,9 +31,11 @@ public sealed class TimeCorrectionTests
     public TimeCorrectionTests()
     {
         _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new ManualClock(TestData.Now), new RecordingTelemetry());
-        var reversals = new TimeReversals(_erp, _ledger, _support);
-        _approved = new TimeApprovedHandler(_erp, new SandboxPsa(new SandboxFaultOptions()), Substitute.For<ICrossReferenceMap>(), _ledger, _profiles, reversals, _support);
-        _revoked = new TimeApprovalRevokedHandler(reversals, _support);
+        // The per-record path posts each version on its own, so the ERP lines show each reversal; CostPostingTests cover the batched one.
+        var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord, WriteParallelism = 1 };
+        var clock = new ManualClock(TestData.Now);
+        _approved = TimeHandlers.Approved(_erp, new SandboxPsa(new SandboxFaultOptions()), Substitute.For<ICrossReferenceMap>(), _ledger, _pending, _profiles, _support, options, clock);
+        _revoked = new TimeApprovalRevokedHandler(new TimeReversals(_erp, _ledger, _pending, _support), _support);
         _erp.SeedProject(new ErpProject(TestData.ErpProjectCode, TestData.PsaProjectId, Active: true));
         _profiles.Projects[TestData.PsaProjectId] = Project(BillingModel.TimeAndMaterials);
     }

@@ -1,0 +1,147 @@
+using PsaSync.Core.ErpBudget;
+using PsaSync.Core.Exceptions;
+using PsaSync.Core.Ports;
+using PsaSync.Core.Scheduling;
+
+namespace PsaSync.Core.TimeExpense;
+
+/// <summary>
+/// Posts accepted time to ERP project accounting: aggregates it by project, period, resource and role into cost lines,
+/// sends them in batches of the ERP's size within the request budget, and then writes the ledger and the PSA.
+/// <para>
+/// Idempotent by construction: entries are assigned to their aggregate (stored) before anything is posted, and the
+/// aggregate's id is the ERP line's external id, so a rerun after a crash or a failed request posts the same lines
+/// again and the ERP returns the ones it already has. A line the ERP refused on its own fails alone; its batch
+/// neighbours that succeeded are recorded and never sent again.
+/// </para>
+/// </summary>
+public sealed class CostPostingJob(
+    IPendingCostPostings pending,
+    IErpConnector erp,
+    PostedTimeRecorder recorder,
+    IExceptionStore exceptions,
+    ErpBudgetOptions budget,
+    CostPostingOptions options) : IScheduledJob
+{
+    // One run at a time in a process: two runs aggregating the same pending entries could assign an entry twice.
+    private readonly SemaphoreSlim _oneRun = new(1, 1);
+
+    public string Name => JobNames.CostPostings;
+
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
+    {
+        await _oneRun.WaitAsync(cancellationToken);
+        try
+        {
+            return (await PostOpenAsync(cancellationToken)).ToString();
+        }
+        finally
+        {
+            _oneRun.Release();
+        }
+    }
+
+    public async Task<CostPostingRun> PostOpenAsync(CancellationToken cancellationToken)
+    {
+        var open = await pending.ListOpenAsync(options.MaxEntriesPerRun, cancellationToken);
+        var fresh = CostAggregation.Form(open.Where(p => p.State == CostPostingState.Pending));
+        await pending.UpdateAsync([.. fresh.SelectMany(a => a.Members)], cancellationToken);
+        var aggregates = CostAggregation.Regroup(open.Where(p => p.State == CostPostingState.Assigned)).Concat(fresh).ToList();
+
+        var run = new CostPostingRun();
+        await Parallel.ForEachAsync(
+            aggregates.Chunk(budget.BatchSize),
+            new ParallelOptions { MaxDegreeOfParallelism = budget.MaxConcurrency, CancellationToken = cancellationToken },
+            async (batch, token) => await PostBatchAsync(batch, run, token));
+        return run;
+    }
+
+    private async Task PostBatchAsync(CostAggregate[] batch, CostPostingRun run, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ErpLineResult> results;
+        try
+        {
+            results = await erp.PostTimeLinesAsync([.. batch.Select(a => a.ToErpLine())], cancellationToken);
+            run.AddRequest();
+        }
+        catch (ErpException ex) when (ex.IsTransient)
+        {
+            // Nothing is known about the lines; they keep their aggregate ids and the next run sends them again.
+            run.AddRequest();
+            run.AddRetryLater(batch.Sum(a => a.Members.Count));
+            return;
+        }
+
+        var byId = results.ToDictionary(r => r.ExternalId, StringComparer.Ordinal);
+        var posted = new List<PendingCostPosting>();
+        var failed = new List<PendingCostPosting>();
+        foreach (var aggregate in batch)
+        {
+            var result = byId.GetValueOrDefault(aggregate.AggregateId);
+            if (result?.Posting is { } posting)
+            {
+                posted.AddRange(aggregate.Members.Select(m => m with { State = CostPostingState.Posted, ErpDocumentId = posting.ErpDocumentId }));
+            }
+            else if (result?.Failure is { IsTransient: false } refusal)
+            {
+                await RaiseAsync(aggregate, refusal, cancellationToken);
+                failed.AddRange(aggregate.Members.Select(m => m with { State = CostPostingState.Failed }));
+            }
+            else
+            {
+                run.AddRetryLater(aggregate.Members.Count);
+            }
+        }
+
+        await recorder.RecordAsync(posted, cancellationToken);
+        await pending.UpdateAsync([.. posted, .. failed], cancellationToken);
+        run.AddOutcome(posted.Count, failed.Count, batch.Count(a => byId.GetValueOrDefault(a.AggregateId)?.Posting is not null));
+    }
+
+    /// <summary>One exception item per entry of a refused line, so each is found under its own record.</summary>
+    private async Task RaiseAsync(CostAggregate aggregate, ErpException refusal, CancellationToken cancellationToken)
+    {
+        var reason = refusal.Kind == ErpFailureKind.PeriodClosed ? ReasonCodes.FiscalPeriodClosed : ReasonCodes.ErpRejected;
+        foreach (var member in aggregate.Members)
+        {
+            var record = PostedTimeRecorder.RecordOf(member.Entry);
+            await exceptions.RaiseAsync(new NewException(reason,
+                $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}",
+                PostedTimeRecorder.Domain, record, member.CorrelationId, member.IdempotencyKey), cancellationToken);
+        }
+    }
+}
+
+/// <summary>What one run of the cost posting job did; counted from parallel batches.</summary>
+public sealed class CostPostingRun
+{
+    private int _requests;
+    private int _lines;
+    private int _posted;
+    private int _failed;
+    private int _retryLater;
+
+    public int Requests => _requests;
+
+    public int LinesPosted => _lines;
+
+    public int EntriesPosted => _posted;
+
+    public int EntriesFailed => _failed;
+
+    public int EntriesLeftForNextRun => _retryLater;
+
+    internal void AddRequest() => Interlocked.Increment(ref _requests);
+
+    internal void AddRetryLater(int entries) => Interlocked.Add(ref _retryLater, entries);
+
+    internal void AddOutcome(int posted, int failed, int lines)
+    {
+        Interlocked.Add(ref _posted, posted);
+        Interlocked.Add(ref _failed, failed);
+        Interlocked.Add(ref _lines, lines);
+    }
+
+    public override string ToString() =>
+        $"{EntriesPosted} entries posted as {LinesPosted} ERP lines in {Requests} requests, {EntriesFailed} refused (exception items), {EntriesLeftForNextRun} left for the next run.";
+}

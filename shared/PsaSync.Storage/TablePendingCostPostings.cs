@@ -1,0 +1,112 @@
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using PsaSync.Core.Model;
+using PsaSync.Core.TimeExpense;
+
+namespace PsaSync.Storage;
+
+/// <summary>
+/// Approved time waiting for its cost posting, on Table Storage. Partition = period and one of 16 hash buckets of the
+/// entry key: a month-end burst is spread over 16 partitions instead of hammering one, and the job's state changes
+/// still group into entity-group transactions of up to 100 rows. Row = entry key (entry id and version), so a repeated
+/// approval is refused by the store itself.
+/// </summary>
+public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCostPostings
+{
+    private const int TransactionLimit = 100;
+    private static readonly string OpenFilter =
+        $"State eq '{nameof(CostPostingState.Pending)}' or State eq '{nameof(CostPostingState.Assigned)}'";
+
+    public async Task<bool> AddAsync(PendingCostPosting posting, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
+        try
+        {
+            await table.AddEntityAsync(ToEntity(posting), cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async Task<PendingCostPosting?> GetAsync(string key, string period, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(period, key), TableKeys.Escape(key), cancellationToken: cancellationToken);
+        return row.HasValue && row.Value is { } entity ? ToPosting(entity) : null;
+    }
+
+    public async Task<IReadOnlyList<PendingCostPosting>> ListOpenAsync(int maxCount, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
+        var open = new List<PendingCostPosting>();
+        await foreach (var row in table.QueryAsync<TableEntity>(OpenFilter, maxPerPage: 1000, cancellationToken: cancellationToken))
+        {
+            open.Add(ToPosting(row));
+            if (open.Count >= maxCount)
+            {
+                break;
+            }
+        }
+        return open;
+    }
+
+    /// <summary>Replaces the rows, 100 per transaction and partition. The job is the only writer after the add, so no ETag check.</summary>
+    public async Task<int> UpdateAsync(IReadOnlyList<PendingCostPosting> postings, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
+        var transactions = 0;
+        foreach (var chunk in postings.Select(ToEntity).GroupBy(e => e.PartitionKey).SelectMany(p => p.Chunk(TransactionLimit)))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
+            transactions++;
+        }
+        return transactions;
+    }
+
+    /// <summary>The period and one of 16 hash buckets of the key: a month-end burst spreads over 16 partitions.</summary>
+    private static string PartitionOf(string period, string key) => $"{period}-{TableKeys.HashBucket(key)[..1]}";
+
+    private static TableEntity ToEntity(PendingCostPosting p)
+    {
+        var entity = new TableEntity(PartitionOf(p.Period, p.Key), TableKeys.Escape(p.Key))
+        {
+            ["EntryId"] = p.Entry.EntryId,
+            ["Version"] = p.Entry.Version,
+            ["ProjectId"] = p.Entry.ProjectId,
+            ["ResourceId"] = p.Entry.ResourceId,
+            ["WorkDate"] = p.Entry.WorkDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            // Hours as an invariant string: Table Storage has no decimal type.
+            ["Hours"] = p.Entry.Hours.ToString(CultureInfo.InvariantCulture),
+            ["Billable"] = p.Entry.Billable,
+            ["ErpProjectCode"] = p.ErpProjectCode,
+            ["CorrelationId"] = p.CorrelationId,
+            ["IdempotencyKey"] = p.IdempotencyKey,
+            ["State"] = p.State.ToString(),
+        };
+        if (p.Entry.Role is not null) entity["Role"] = p.Entry.Role;
+        if (p.AggregateId is not null) entity["AggregateId"] = p.AggregateId;
+        if (p.ErpDocumentId is not null) entity["ErpDocumentId"] = p.ErpDocumentId;
+        return entity;
+    }
+
+    private static PendingCostPosting ToPosting(TableEntity row) => new(
+        new TimeEntry(
+            row.GetString("EntryId") ?? "",
+            row.GetInt32("Version") ?? 0,
+            row.GetString("ProjectId") ?? "",
+            row.GetString("ResourceId") ?? "",
+            DateOnly.Parse(row.GetString("WorkDate") ?? "0001-01-01", CultureInfo.InvariantCulture),
+            decimal.Parse(row.GetString("Hours") ?? "0", CultureInfo.InvariantCulture),
+            row.GetBoolean("Billable") ?? false,
+            row.GetString("Role")),
+        row.GetString("ErpProjectCode") ?? "",
+        row.GetString("CorrelationId") ?? "",
+        row.GetString("IdempotencyKey") ?? "",
+        Enum.Parse<CostPostingState>(row.GetString("State") ?? nameof(CostPostingState.Pending)),
+        row.GetString("AggregateId"),
+        row.GetString("ErpDocumentId"));
+}
