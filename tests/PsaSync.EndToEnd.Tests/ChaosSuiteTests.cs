@@ -26,7 +26,7 @@ public sealed class ChaosSuiteTests(AzuriteFixture azurite, ITestOutputHelper ou
         Assert.Equal(0, summary.Lost);
         Assert.Equal(0, summary.DoublePosted);
         Assert.Empty(summary.Failures);
-        Assert.Equal(7, summary.Invariants.Count);
+        Assert.Equal(8, summary.Invariants.Count);
         // The run must really have met the chaos it promises, or the invariants prove nothing.
         Assert.True(summary.Figures["duplicate deliveries sent"] * 5 >= summary.Figures["webhook calls"] - summary.Figures["duplicate deliveries sent"], "at least 20% duplicate deliveries");
         Assert.True(summary.Figures["children sent before their parent"] * 10 >= summary.Figures["children sent (projects, timesheets)"], "at least 10% out of order");

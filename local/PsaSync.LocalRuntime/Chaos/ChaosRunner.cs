@@ -247,6 +247,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         ["PsaSync__Messaging__MaxRetryDelay"] = "00:00:02",
         ["PsaSync__Messaging__ClaimLease"] = "00:00:03",
         ["Runtime__LockDuration"] = "00:00:03",
+        ["Runtime__Timers__cost-postings"] = "00:00:01",
         ["PsaSync__Erp__Faults__Seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
         ["PsaSync__Erp__Faults__ServerErrorRate"] = options.ErpServerErrorRate.ToString(CultureInfo.InvariantCulture),
         ["PsaSync__Erp__Faults__ThrottleRate"] = options.ErpThrottleRate.ToString(CultureInfo.InvariantCulture),
@@ -344,12 +345,19 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         return waiting;
     }
 
+    /// <summary>Waits until the queues are empty and the cost posting job has posted every accepted time entry.</summary>
     private async Task DrainAsync(CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + options.DrainTimeout;
-        for (var waiting = await QueuedAsync(cancellationToken); waiting > 0; waiting = await QueuedAsync(cancellationToken))
+        var costPostings = new TablePendingCostPostings(Tables());
+        for (var waiting = await QueuedAsync(cancellationToken); ; waiting = await QueuedAsync(cancellationToken))
         {
-            output.WriteLine($"   ... {waiting,6} messages in the queues");
+            var unposted = (await costPostings.ListOpenAsync(1000, cancellationToken)).Count;
+            if (waiting == 0 && unposted == 0)
+            {
+                return;
+            }
+            output.WriteLine($"   ... {waiting,6} messages in the queues, {unposted,6} time entries awaiting the cost posting job");
             if (DateTimeOffset.UtcNow > deadline)
             {
                 throw new TimeoutException($"The queues did not drain within {options.DrainTimeout}; {waiting} messages remain.");
@@ -494,12 +502,24 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         checks.Check(doubles.Count == 0,
             $"every ERP effect exactly once: {erp.Customers.Count} customers, {erp.Projects.Count} projects, {erp.TimeLines.Count} time lines, {erp.Invoices.Count} invoices, {doubles.Count} doubled{Examples(doubles)}");
 
-        var posted = erp.TimeLines.Select(l => l.Line.ExternalId).ToHashSet();
+        // Time reaches the ERP as aggregated cost lines: per ERP project, the hours on its lines must be the hours of the
+        // entries the PSA shows as transferred, so an entry posted twice (or lost after posting) shows as a difference.
+        var transferred = new SandboxPsa(new SandboxFaultOptions(), PsaJournal).TimeEntryStatus;
+        var entries = scenario.Entries.ToDictionary(e => e.EntryId);
+        var codes = erp.Projects.ToDictionary(p => p.PsaProjectId, p => p.ErpProjectCode);
+        var expectedHours = transferred.Keys.Select(id => entries[id]).GroupBy(e => codes.GetValueOrDefault(e.ProjectId) ?? e.ProjectId).ToDictionary(g => g.Key, g => g.Sum(e => e.Hours));
+        var postedHours = erp.TimeLines.GroupBy(l => l.Line.ErpProjectCode).ToDictionary(g => g.Key, g => g.Sum(l => l.Line.Hours));
+        var hourDiffs = expectedHours.Keys.Union(postedHours.Keys)
+            .Where(code => expectedHours.GetValueOrDefault(code) != postedHours.GetValueOrDefault(code))
+            .Select(code => $"{code}: {postedHours.GetValueOrDefault(code)} h posted, {expectedHours.GetValueOrDefault(code)} h transferred").ToList();
+        checks.DoublePosted += hourDiffs.Count;
+        checks.Check(hourDiffs.Count == 0, $"time hours in the ERP == hours of the entries transferred, per ERP project: {postedHours.Count} projects, {hourDiffs.Count} differ{Examples(hourDiffs)}");
+
         var held = open.Select(x => x.SourceRecord).ToHashSet();
         var valid = ValidEntries(scenario).ToList();
-        var missing = valid.Where(e => !posted.Contains(TimeApprovedHandler.ErpExternalId(e)) && !held.Contains(TimeEntryRecord(e))).Select(e => e.EntryId).ToList();
+        var missing = valid.Where(e => !transferred.ContainsKey(e.EntryId) && !held.Contains(TimeEntryRecord(e))).Select(e => e.EntryId).ToList();
         checks.Check(missing.Count == 0,
-            $"every valid time entry of the month is in the ERP or held by an open exception: {valid.Count} valid, {valid.Count(e => held.Contains(TimeEntryRecord(e)))} held, {missing.Count} missing{Examples(missing)}");
+            $"every valid time entry of the month is posted and written back, or held by an open exception: {valid.Count} valid, {valid.Count(e => held.Contains(TimeEntryRecord(e)))} held, {missing.Count} missing{Examples(missing)}");
     }
 
     /// <summary>No invoice left as a draft in the ERP and no ledger entry left reserved by a billing run.</summary>
