@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PsaSync.Connectors.Sandbox.Erp;
+using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Connectors.Tryton;
 using PsaSync.Core.Events;
 using PsaSync.Core.Audit;
@@ -95,6 +97,19 @@ public static class LocalRuntimeHost
         app.MapGet("/api/ops/trace", (OperationsService ops, HttpRequest request, CancellationToken ct) => OperationsHttp.TraceRecordAsync(ops, request, ct));
         app.MapGet("/api/ops/audit", (IAuditLog audit, HttpRequest request, CancellationToken ct) => OperationsHttp.AuditAsync(audit, request, ct));
         app.MapGet("/api/ops/trace/{correlationId}", (string correlationId, OperationsService ops, CancellationToken ct) => OperationsHttp.TraceAsync(ops, correlationId, ct));
+
+        // Sandbox controls for the chaos suite, which drives this runtime as a separate process: the faults the sandboxes
+        // have injected so far, and a PSA outage window. They exist only here (loopback); the function apps have no sandboxes to steer.
+        app.MapGet("/api/sandbox/faults", (SandboxErp erp, SandboxPsa psa) => Results.Ok(new { erp = erp.FaultsInjected, psa = psa.FaultsInjected }));
+        app.MapPost("/api/sandbox/psa/outage/{state}", (string state, SandboxPsa psa) =>
+        {
+            if (state is not ("on" or "off"))
+            {
+                return Results.Json(Problem.Of(400, "SANDBOX_STATE_INVALID", "Invalid state", "Use on or off."), PsaSyncJson.Options, Problem.ContentType, 400);
+            }
+            psa.SetOutage(state == "on");
+            return Results.Ok(new { psaOutage = state });
+        });
 
         // The operations page: the worklist and the figures the workbook shows in Azure, for a person at this machine.
         app.MapGet("/ops", async (OperationsPage page, CancellationToken ct) => Results.Content(await page.RenderAsync(ct), "text/html; charset=utf-8"));

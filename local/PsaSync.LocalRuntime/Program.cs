@@ -3,17 +3,22 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PsaSync.Azurite;
 using PsaSync.LocalRuntime;
+using PsaSync.LocalRuntime.Chaos;
 using PsaSync.LocalRuntime.Demo;
 
-// psasync-local demo | serve   — see README.md and docs/configuration.md.
+// psasync-local demo | serve | chaos [--full]   — see README.md and docs/configuration.md.
 var command = args.FirstOrDefault(a => !a.StartsWith('-')) ?? "demo";
-if (command is not ("demo" or "serve"))
+if (command is not ("demo" or "serve" or "chaos"))
 {
-    Console.Error.WriteLine($"Unknown command '{command}'. Use 'demo' (run the demo scenario and print its summary) or 'serve' (run until Ctrl+C).");
+    Console.Error.WriteLine($"Unknown command '{command}'. Use 'demo' (run the demo scenario and print its summary), 'serve' (run until Ctrl+C) or 'chaos [--full]' (the chaos suite).");
     return 2;
 }
+var switches = args.Where(a => a.StartsWith("--") && a != "--full").ToArray();
+if (command == "chaos")
+{
+    return await RunChaosAsync(args.Contains("--full"), switches);
+}
 var isDemo = command == "demo";
-var switches = args.Where(a => a.StartsWith("--")).ToArray();
 
 var configuration = new ConfigurationBuilder()
     .AddInMemoryCollection(LocalDefaults())
@@ -61,6 +66,23 @@ if (summary.Lost > 0)
     return 1;
 }
 return 0;
+
+// The chaos suite drives runtimes it starts as separate processes; it only needs the storage they share.
+static async Task<int> RunChaosAsync(bool full, string[] switches)
+{
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(switches).Build();
+    var options = configuration.GetSection("Chaos").Get<ChaosOptions>() ?? new ChaosOptions();
+    if (!full && configuration.GetSection("Chaos:Size").GetChildren().All(c => c.Value is null))
+    {
+        options.Size = ChaosSize.Ci;
+    }
+    await using var azurite = await StartStorageAsync(configuration, isDemo: true);
+    var connectionString = azurite?.ConnectionString ?? configuration["PsaSync:Storage:ConnectionString"]
+        ?? throw new InvalidOperationException("The chaos suite needs PsaSync:Storage:ConnectionString (or none, to start Azurite).");
+    var summary = await new ChaosRunner(options, connectionString, Console.Out).RunAsync(CancellationToken.None);
+    ChaosRunner.Print(summary, Console.Out);
+    return summary.Passed ? 0 : 1;
+}
 
 // Storage: the configured connection string, or an Azurite started for this run (in memory for the demo,
 // persistent under .psasync/azurite for 'serve', reusing one already listening on port 10002).

@@ -21,9 +21,20 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
     public Task RaiseAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
         exceptions.RaiseAsync(new NewException(reason, message, domain, record, envelope.CorrelationId, envelope.IdempotencyKey, envelope), cancellationToken);
 
-    /// <summary>Raises one exception item per problem and rejects the event with the first one's code.</summary>
+    /// <summary>
+    /// Raises one exception item per problem and rejects the event with the first one's code. Items the record's
+    /// earlier events left open for other reasons are resolved: the record got past them (e.g. a replay after its
+    /// project synced now meets a closed period), so only the current problems remain for someone to act on.
+    /// </summary>
     public async Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, IReadOnlyList<BusinessProblem> problems, CancellationToken cancellationToken)
     {
+        var current = problems.Select(p => p.Reason.Code).ToHashSet(StringComparer.Ordinal);
+        var superseded = (await exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open, Domain: domain, SourceRecord: record), cancellationToken))
+            .Where(item => item.EnvelopeJson is not null && !current.Contains(item.ReasonCode));
+        foreach (var item in superseded)
+        {
+            await exceptions.ResolveAsync(item.Id, $"Superseded: the record was processed again and now fails with {string.Join(", ", current)}.", cancellationToken);
+        }
         foreach (var problem in problems)
         {
             await RaiseAsync(domain, envelope, record, problem.Reason, problem.Message, cancellationToken);

@@ -85,7 +85,7 @@ public sealed class BillingReconciliationJob(
             var billed = entries.Where(e => e.State == LedgerEntryState.Billed && e.BillingBatchId == batch).ToList();
             var billedOnBatch = profile is null ? 0m : InvoiceLines.Build(billed, profile).Sum(l => l.Amount);
             billedNet += billedOnBatch;
-            if (await erp.FindInvoiceByBatchAsync(batch, cancellationToken) is not { Status: ErpInvoiceStatus.Posted } invoice)
+            if (await ErpTransientRetry.ReadAsync(() => erp.FindInvoiceByBatchAsync(batch, cancellationToken), clock, cancellationToken) is not { Status: ErpInvoiceStatus.Posted } invoice)
             {
                 continue;
             }

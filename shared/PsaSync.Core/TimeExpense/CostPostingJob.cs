@@ -108,6 +108,7 @@ public sealed class CostPostingJob(
             await exceptions.RaiseAsync(new NewException(reason,
                 $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}",
                 PostedTimeRecorder.Domain, record, member.CorrelationId, member.IdempotencyKey), cancellationToken);
+            await recorder.RecordRefusedAsync(member, reason.Code, cancellationToken);
         }
     }
 }
