@@ -76,11 +76,7 @@ public static class LocalRuntimeHost
         var app = builder.Build();
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
             IngressHttp.AcceptAsync(ingress, limits, request, route, ct));
-        app.MapPost("/api/jobs/{name}", async (string name, JobRunner jobs, CancellationToken ct) =>
-            jobs.Exists(name)
-                ? Results.Ok(new { job = name, summary = await jobs.RunAsync(name, ct) })
-                : Results.Json(Problem.Of(404, "JOB_UNKNOWN", "Unknown job", $"There is no job named '{name}'. Jobs: {string.Join(", ", jobs.Names)}."),
-                    PsaSyncJson.Options, Problem.ContentType, 404));
+        app.MapPost("/api/jobs/{name}", (string name, JobRunner jobs, CancellationToken ct) => RunJobAsync(jobs, name, ct));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
         // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
@@ -105,7 +101,7 @@ public static class LocalRuntimeHost
         {
             if (state is not ("on" or "off"))
             {
-                return Results.Json(Problem.Of(400, "SANDBOX_STATE_INVALID", "Invalid state", "Use on or off."), PsaSyncJson.Options, Problem.ContentType, 400);
+                return ProblemResult(Problem.Of(400, "SANDBOX_STATE_INVALID", "Invalid state", "Use on or off."));
             }
             psa.SetOutage(state == "on");
             return Results.Ok(new { psaOutage = state });
@@ -119,4 +115,34 @@ public static class LocalRuntimeHost
     /// <summary>The address Kestrel actually bound (useful with port 0).</summary>
     public static Uri BaseAddress(this WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>
+    /// Runs a job now. A job stopped by the ERP or the PSA answers problem+json saying which and why, so the caller
+    /// knows whether to retry later (503) or to look at what the ERP refused (502).
+    /// </summary>
+    private static async Task<IResult> RunJobAsync(JobRunner jobs, string name, CancellationToken cancellationToken)
+    {
+        if (!jobs.Exists(name))
+        {
+            return ProblemResult(Problem.Of(404, "JOB_UNKNOWN", "Unknown job", $"There is no job named '{name}'. Jobs: {string.Join(", ", jobs.Names)}."));
+        }
+        try
+        {
+            return Results.Ok(new { job = name, summary = await jobs.RunAsync(name, cancellationToken) });
+        }
+        catch (ErpException ex) when (ex.IsTransient)
+        {
+            return ProblemResult(Problem.Of(503, "JOB_ERP_UNAVAILABLE", "The ERP is unavailable", $"Job '{name}' stopped: {ex.Message} Run it again later."));
+        }
+        catch (ErpException ex)
+        {
+            return ProblemResult(Problem.Of(502, "JOB_ERP_REJECTED", "The ERP refused a call", $"Job '{name}' stopped: {ex.Message}"));
+        }
+        catch (PsaUnavailableException ex)
+        {
+            return ProblemResult(Problem.Of(503, "JOB_PSA_UNAVAILABLE", "The PSA is unavailable", $"Job '{name}' stopped: {ex.Message} Run it again later."));
+        }
+    }
+
+    private static IResult ProblemResult(Problem problem) => Results.Json(problem, PsaSyncJson.Options, Problem.ContentType, problem.Status);
 }

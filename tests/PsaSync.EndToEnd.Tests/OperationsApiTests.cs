@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
@@ -103,5 +104,22 @@ public sealed class OperationsApiTests(AzuriteFixture azurite)
         var item = Assert.Single((await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync())).RootElement.GetProperty("items").EnumerateArray());
         Assert.True(item.GetProperty("replayable").GetBoolean());
         return item.GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task A_job_stopped_by_the_ERP_answers_a_problem_saying_so_and_runs_once_the_ERP_is_back()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        runtime.Erp.FailNext(SandboxErp.Operations.GetInvoiceChanges, ErpFailureKind.Unavailable);
+
+        using var failed = await runtime.PostEmptyAsync("api/jobs/invoice-feedback");
+        using var unknown = await runtime.PostEmptyAsync("api/jobs/no-such-job");
+        using var again = await runtime.PostEmptyAsync("api/jobs/invoice-feedback");
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "application/problem+json"), (failed.StatusCode, failed.Content.Headers.ContentType?.MediaType));
+        Assert.Contains("JOB_ERP_UNAVAILABLE", await failed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("JOB_UNKNOWN", await unknown.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 }
