@@ -27,12 +27,6 @@ public class ExpenseApprovedHandlerTests
     private Task<HandlerResult> HandleAsync(Expense expense, bool isRedelivery = false) =>
         _handler.HandleAsync(Envelope(expense), isRedelivery, CancellationToken.None);
 
-    private NewException SingleRaisedException()
-    {
-        var call = Assert.Single(_exceptions.ReceivedCalls(), c => c.GetMethodInfo().Name == nameof(IExceptionStore.RaiseAsync));
-        return (NewException)call.GetArguments()[0]!;
-    }
-
     [Fact]
     public void It_handles_expense_approved_events()
     {
@@ -93,7 +87,7 @@ public class ExpenseApprovedHandlerTests
         var result = await HandleAsync(Expense(expenseId: "EX-5", amount: decimal.Parse(amount, System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.Equal(new HandlerResult.Rejected(code), result);
-        var raised = SingleRaisedException();
+        var raised = _exceptions.SingleRaised();
         Assert.Equal(ReasonCodes.ExpenseAmountInvalid, raised.Reason);
         Assert.Equal(new RecordRef("psa", "expense", "EX-5"), raised.SourceRecord);
         Assert.Contains("EX-5", raised.Message, StringComparison.Ordinal);
@@ -110,7 +104,7 @@ public class ExpenseApprovedHandlerTests
         var result = await HandleAsync(Expense(currency: currency));
 
         Assert.Equal(new HandlerResult.Rejected("EXPENSE_CURRENCY_MISMATCH"), result);
-        Assert.Equal(ReasonCodes.ExpenseCurrencyMismatch, SingleRaisedException().Reason);
+        Assert.Equal(ReasonCodes.ExpenseCurrencyMismatch, _exceptions.SingleRaised().Reason);
         Assert.Empty(_ledger.Entries);
     }
 
@@ -122,7 +116,7 @@ public class ExpenseApprovedHandlerTests
         var result = await HandleAsync(Expense(markupPercent: decimal.Parse(markup, System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.Equal(new HandlerResult.Rejected("EXPENSE_MARKUP_INVALID"), result);
-        Assert.Equal(ReasonCodes.ExpenseMarkupInvalid, SingleRaisedException().Reason);
+        Assert.Equal(ReasonCodes.ExpenseMarkupInvalid, _exceptions.SingleRaised().Reason);
         Assert.Empty(_ledger.Entries);
     }
 
@@ -147,7 +141,7 @@ public class ExpenseApprovedHandlerTests
         var result = await HandleAsync(Expense());
 
         Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        Assert.Contains(TestData.PsaProjectId, SingleRaisedException().Message, StringComparison.Ordinal);
+        Assert.Contains(TestData.PsaProjectId, _exceptions.SingleRaised().Message, StringComparison.Ordinal);
         Assert.Empty(_ledger.Entries);
     }
 }

@@ -27,12 +27,6 @@ public class MilestoneCompletedHandlerTests
     private Task<HandlerResult> HandleAsync(Milestone milestone, bool isRedelivery = false) =>
         _handler.HandleAsync(Envelope(milestone), isRedelivery, CancellationToken.None);
 
-    private NewException SingleRaisedException()
-    {
-        var call = Assert.Single(_exceptions.ReceivedCalls(), c => c.GetMethodInfo().Name == nameof(IExceptionStore.RaiseAsync));
-        return (NewException)call.GetArguments()[0]!;
-    }
-
     [Fact]
     public void It_handles_milestone_completed_events()
     {
@@ -75,7 +69,7 @@ public class MilestoneCompletedHandlerTests
         var result = await HandleAsync(Milestone(milestoneId: "MS-9"));
 
         Assert.Equal(new HandlerResult.Rejected("MILESTONE_NOT_PLANNED"), result);
-        var raised = SingleRaisedException();
+        var raised = _exceptions.SingleRaised();
         Assert.Equal(ReasonCodes.MilestoneNotPlanned, raised.Reason);
         Assert.Equal(new RecordRef("psa", "milestone", "MS-9"), raised.SourceRecord);
         Assert.Contains("MS-9", raised.Message, StringComparison.Ordinal);
@@ -88,7 +82,7 @@ public class MilestoneCompletedHandlerTests
         var result = await HandleAsync(Milestone(amount: 25_000m));
 
         Assert.Equal(new HandlerResult.Rejected("MILESTONE_NOT_PLANNED"), result);
-        Assert.Contains("20000.00", SingleRaisedException().Message, StringComparison.Ordinal);
+        Assert.Contains("20000.00", _exceptions.SingleRaised().Message, StringComparison.Ordinal);
         Assert.Empty(_ledger.Entries);
     }
 
@@ -100,7 +94,7 @@ public class MilestoneCompletedHandlerTests
         var result = await HandleAsync(Milestone());
 
         Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        Assert.Equal(ReasonCodes.ProjectNotInErp, SingleRaisedException().Reason);
+        Assert.Equal(ReasonCodes.ProjectNotInErp, _exceptions.SingleRaised().Reason);
         Assert.Empty(_ledger.Entries);
     }
 }

@@ -44,12 +44,6 @@ public class TimeApprovedHandlerTests
     private Task<HandlerResult> HandleAsync(TimeEntry entry, bool isRedelivery = false) =>
         _handler.HandleAsync(TestData.TimeApprovedEnvelope(entry), isRedelivery, CancellationToken.None);
 
-    private NewException SingleRaisedException()
-    {
-        var call = Assert.Single(_exceptions.ReceivedCalls(), c => c.GetMethodInfo().Name == nameof(IExceptionStore.RaiseAsync));
-        return (NewException)call.GetArguments()[0]!;
-    }
-
     private async Task AssertNothingPostedAsync() =>
         await _erp.DidNotReceiveWithAnyArgs().PostTimeAsync(default!, default);
 
@@ -70,7 +64,7 @@ public class TimeApprovedHandlerTests
         var result = await HandleAsync(entry);
 
         Assert.Equal(new HandlerResult.Rejected("TIME_HOURS_OUT_OF_RANGE"), result);
-        var raised = SingleRaisedException();
+        var raised = _exceptions.SingleRaised();
         Assert.Equal("TIME_HOURS_OUT_OF_RANGE", raised.Reason.Code);
         Assert.Equal(ExceptionOwner.Pmo, raised.Reason.Owner);
         Assert.Contains("TE-777", raised.Message, StringComparison.Ordinal);
@@ -101,7 +95,7 @@ public class TimeApprovedHandlerTests
         var result = await HandleAsync(TestData.TimeEntry());
 
         Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        var raised = SingleRaisedException();
+        var raised = _exceptions.SingleRaised();
         Assert.Equal(ReasonCodes.ProjectNotInErp, raised.Reason);
         Assert.Contains(TestData.PsaProjectId, raised.Message, StringComparison.Ordinal);
         await AssertNothingPostedAsync();
@@ -115,7 +109,7 @@ public class TimeApprovedHandlerTests
         var result = await HandleAsync(TestData.TimeEntry());
 
         Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        Assert.Contains("not active", SingleRaisedException().Message, StringComparison.Ordinal);
+        Assert.Contains("not active", _exceptions.SingleRaised().Message, StringComparison.Ordinal);
         await AssertNothingPostedAsync();
     }
 
@@ -211,7 +205,7 @@ public class TimeApprovedHandlerTests
         var result = await HandleAsync(TestData.TimeEntry(entryId: "TE-55"));
 
         Assert.Equal(new HandlerResult.Rejected("ERP_PERIOD_CLOSED"), result);
-        var raised = SingleRaisedException();
+        var raised = _exceptions.SingleRaised();
         Assert.Equal(ExceptionOwner.FinanceOps, raised.Reason.Owner);
         Assert.Contains("TE-55", raised.Message, StringComparison.Ordinal);
         Assert.Contains("Fiscal period 2026-03 is closed", raised.Message, StringComparison.Ordinal);
@@ -227,7 +221,7 @@ public class TimeApprovedHandlerTests
         var result = await HandleAsync(TestData.TimeEntry());
 
         Assert.Equal(new HandlerResult.Rejected("ERP_REJECTED"), result);
-        Assert.Contains("Resource RES-7 is blocked.", SingleRaisedException().Message, StringComparison.Ordinal);
+        Assert.Contains("Resource RES-7 is blocked.", _exceptions.SingleRaised().Message, StringComparison.Ordinal);
     }
 
     [Fact]
