@@ -19,6 +19,20 @@ public sealed class MeteredUnbilledLedger(IUnbilledLedger inner, IProjectProfile
         return added;
     }
 
+    /// <summary>
+    /// Passed on whole, so the store's entity-group transactions are kept (the interface's default would add the
+    /// entries one request at a time), then reported once per project and period.
+    /// </summary>
+    public async Task<IReadOnlyList<LedgerEntry>> AddRangeAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var added = await inner.AddRangeAsync(entries, cancellationToken);
+        foreach (var slice in added.GroupBy(e => (e.ProjectId, e.Period)))
+        {
+            await ReportAsync(slice.Key.ProjectId, slice.Key.Period, [.. slice], billed: false, cancellationToken);
+        }
+        return added;
+    }
+
     public Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) =>
         inner.ListAsync(projectId, period, cancellationToken);
 

@@ -185,6 +185,30 @@ public sealed partial class BusinessTelemetryTests
     }
 
     [Fact]
+    public async Task The_metered_ledger_adds_a_range_through_the_store_and_reports_it_once_per_project_and_period()
+    {
+        var telemetry = new RecordingTelemetry();
+        var profiles = new InMemoryProjectProfiles();
+        await profiles.SaveAsync(Project(rateCard: [new RoleRate("Consultant", 150m, new DateOnly(2026, 4, 1))]), None);
+        var store = new InMemoryLedger();
+        var ledger = new MeteredUnbilledLedger(store, profiles, telemetry);
+        LedgerEntry Time(string id, int day, int month) =>
+            LedgerEntry.ForTime(new TimeEntry(id, 1, ProjectId, "EMP-1", new DateOnly(2026, month, day), 2m, true, "Consultant"), "corr-" + id);
+        IReadOnlyList<LedgerEntry> range = [Time("TE-1", 2, 6), Time("TE-2", 3, 6), Time("TE-3", 2, 7)];
+
+        var added = await ledger.AddRangeAsync(range, None);
+        var repeated = await ledger.AddRangeAsync(range, None);
+
+        Assert.Equal(3, added.Count);
+        Assert.Empty(repeated);
+        Assert.Equal(2, (await store.ListAsync(ProjectId, "2026-06", None)).Count);
+        var reports = telemetry.Events(N.Events.UnbilledAdded).OrderBy(e => e.Properties[N.Properties.Period], StringComparer.Ordinal).ToList();
+        Assert.Equal(["2026-06", "2026-07"], reports.Select(e => e.Properties[N.Properties.Period]));
+        Assert.Equal([4d, 2d], reports.Select(e => e.Measurements[N.Measurements.Hours]));
+        Assert.Equal([600d, 300d], reports.Select(e => e.Measurements[N.Measurements.Value]));
+    }
+
+    [Fact]
     public async Task The_exception_backlog_job_reports_open_items_and_the_oldest_age_per_reason_owner_and_domain()
     {
         var clock = new ManualClock(TestData.Now);
