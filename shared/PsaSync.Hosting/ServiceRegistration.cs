@@ -73,7 +73,10 @@ public static class ServiceRegistration
         services.AddSingleton<TableUnbilledLedger>();
         services.AddSingleton<IUnbilledLedger>(sp => new MeteredUnbilledLedger(
             sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<IProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
-        services.AddSingleton<IProjectProfiles, TableProjectProfiles>();
+        // Saves go through the remembering wrapper so this process's time checks see a new setup at once.
+        services.AddSingleton(sp => new RememberedProjectProfiles(new TableProjectProfiles(sp.GetRequiredService<TableProvider>()),
+            options.CostPostings.ProjectLookupCacheDuration, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IProjectProfiles>(sp => sp.GetRequiredService<RememberedProjectProfiles>());
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
         services.AddSingleton<IAuditLog, TableAuditLog>();
         services.AddSingleton<IPendingCostPostings, TablePendingCostPostings>();

@@ -20,13 +20,16 @@ public sealed class CostPostingOptions
 {
     public CostPostingMode Mode { get; set; } = CostPostingMode.Batched;
 
-    /// <summary>How long an active ERP project found by the time handler is trusted without asking the ERP again.</summary>
+    /// <summary>
+    /// How long the time handler trusts what it looked up without asking again: an active ERP project, and a project's
+    /// last setup (see <see cref="MasterData.RememberedProjectProfiles"/>).
+    /// </summary>
     public TimeSpan ProjectLookupCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Most accepted entries one run of the cost posting job takes on; the next run takes the rest.</summary>
     public int MaxEntriesPerRun { get; set; } = 100_000;
 
-    /// <summary>Per-entry writes after a posting (timeline steps, PSA status) in flight at once.</summary>
+    /// <summary>PSA status updates after a posting in flight at once (the timeline steps go in batches).</summary>
     public int WriteParallelism { get; set; } = 16;
 }
 

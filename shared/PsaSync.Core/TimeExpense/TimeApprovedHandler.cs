@@ -2,6 +2,7 @@ using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.MasterData;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
@@ -25,7 +26,7 @@ public sealed class TimeApprovedHandler(
     PostedTimeRecorder recorder,
     CostPostingOptions options,
     IUnbilledLedger ledger,
-    IProjectProfiles profiles,
+    RememberedProjectProfiles setups,
     TimeReversals reversals,
     HandlerSupport support) : IEventHandler
 {
@@ -60,7 +61,7 @@ public sealed class TimeApprovedHandler(
                     cancellationToken);
             }
 
-            if (await profiles.GetAsync(entry.ProjectId, cancellationToken) is { } setup && ProblemWith(entry, setup) is { } problem)
+            if (await setups.GetRememberedAsync(entry.ProjectId, cancellationToken) is { } setup && ProblemWith(entry, setup) is { } problem)
             {
                 return await support.RejectAsync(Domain, envelope, record, [problem], cancellationToken);
             }

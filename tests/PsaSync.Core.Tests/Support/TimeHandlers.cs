@@ -1,3 +1,4 @@
+using PsaSync.Core.MasterData;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Messaging;
@@ -13,5 +14,5 @@ internal static class TimeHandlers
         IErpConnector erp, IPsaConnector psa, ICrossReferenceMap crossReferences, IUnbilledLedger ledger, IPendingCostPostings pending,
         IProjectProfiles profiles, HandlerSupport support, CostPostingOptions options, TimeProvider clock) =>
         new(erp, new ErpProjectDirectory(erp, options, clock), crossReferences, pending, new PostedTimeRecorder(psa, ledger, support, options), options,
-            ledger, profiles, new TimeReversals(erp, ledger, pending, support), support);
+            ledger, new RememberedProjectProfiles(profiles, TimeSpan.Zero, clock), new TimeReversals(erp, ledger, pending, support), support);
 }
