@@ -6,7 +6,8 @@ namespace PsaSync.Storage;
 
 /// <summary>
 /// The dedupe ledger on Table Storage. Partition = one of 256 hash buckets of the key, row = the key: a claim
-/// is one insert (409 means "seen before"), outcomes are ETag-conditional updates.
+/// is one insert (409 means "seen before"), outcomes are ETag-conditional updates. Both go through the group commit,
+/// so the claims of many deliveries processed at once share transactions.
 /// </summary>
 public sealed class TableDedupeLedger(TableProvider tables, TimeProvider clock) : IDedupeLedger
 {
@@ -28,7 +29,7 @@ public sealed class TableDedupeLedger(TableProvider tables, TimeProvider clock) 
         };
         try
         {
-            var added = await table.AddEntityAsync(fresh, cancellationToken);
+            var added = await tables.Writes.WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Add, fresh), cancellationToken);
             return new DedupeClaim(idempotencyKey, ClaimStatus.Claimed, added.Headers.ETag?.ToString() ?? "", 1, null);
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -109,7 +110,7 @@ public sealed class TableDedupeLedger(TableProvider tables, TimeProvider clock) 
         }
         try
         {
-            await table.UpdateEntityAsync(entity, new ETag(claim.Version), TableUpdateMode.Merge, cancellationToken);
+            await tables.Writes.WriteAsync(table, new TableTransactionAction(TableTransactionActionType.UpdateMerge, entity, new ETag(claim.Version)), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 412)

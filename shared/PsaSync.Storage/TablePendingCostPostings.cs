@@ -7,8 +7,8 @@ using PsaSync.Core.TimeExpense;
 namespace PsaSync.Storage;
 
 /// <summary>
-/// Approved time waiting for its cost posting, on Table Storage. Partition = period and one of 16 hash buckets of the
-/// entry key: a month-end burst is spread over 16 partitions instead of hammering one, and the job's state changes
+/// Approved time waiting for its cost posting, on Table Storage. Partition = period and one of 256 hash buckets of the
+/// entry key: a month-end burst is spread over 256 partitions instead of hammering one, and the job's state changes
 /// still group into entity-group transactions of up to 100 rows. Row = entry key (entry id and version), so a repeated
 /// approval is refused by the store itself.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCos
         var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
         try
         {
-            await table.AddEntityAsync(ToEntity(posting), cancellationToken);
+            await tables.Writes.WriteAsync(table, new TableTransactionAction(TableTransactionActionType.Add, ToEntity(posting)), cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
@@ -67,8 +67,8 @@ public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCos
         return transactions;
     }
 
-    /// <summary>The period and one of 16 hash buckets of the key: a month-end burst spreads over 16 partitions.</summary>
-    private static string PartitionOf(string period, string key) => $"{period}-{TableKeys.HashBucket(key)[..1]}";
+    /// <summary>The period and one of 256 hash buckets of the key: a month-end burst spreads over 256 partitions.</summary>
+    private static string PartitionOf(string period, string key) => $"{period}-{TableKeys.HashBucket(key)}";
 
     private static TableEntity ToEntity(PendingCostPosting p)
     {

@@ -4,12 +4,15 @@ using Microsoft.Extensions.Options;
 
 namespace PsaSync.Storage;
 
-/// <summary>Hands out one client per table and creates each table once, on first use.</summary>
+/// <summary>Hands out one client per table and creates each table once, on first use; and the group commit for writes.</summary>
 public sealed class TableProvider(TableServiceClient service, IOptions<TableStorageOptions> options)
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<TableClient>>> _tables = new();
 
     public TableStorageOptions Options => options.Value;
+
+    /// <summary>Single-row writes of hot paths go through here, so that concurrent ones share transactions.</summary>
+    public TableWriteCoalescer Writes { get; } = new();
 
     public async Task<TableClient> GetAsync(string suffix, CancellationToken cancellationToken)
     {

@@ -7,7 +7,8 @@ namespace PsaSync.Storage;
 /// <summary>
 /// The unbilled ledger on Table Storage: partition = project and period (what one invoice draws from), row =
 /// entry key. State changes of a batch are entity-group transactions of up to 100 rows, each guarded by its ETag.
-/// An index partition per source record (<c>source|kind|id</c>) points at every version of it, for corrections.
+/// Index rows (partition <c>source|kind|bucket</c>, row = source id and entry key) point at every version of a source
+/// record, for corrections.
 /// </summary>
 public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
 {
@@ -25,10 +26,10 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
         var added = new List<LedgerEntry>(entries.Count);
         var distinct = entries.DistinctBy(e => (e.ProjectId, e.Period, e.EntryKey)).ToList();
-        // Index rows live in one partition per source record, so they cannot share the entries' transactions.
-        foreach (var entry in distinct)
+        // The index first (see IndexAsync), in its own partitions' transactions.
+        foreach (var chunk in distinct.Select(ToIndexRow).DistinctBy(r => (r.PartitionKey, r.RowKey)).GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(TransactionLimit)))
         {
-            await IndexAsync(table, entry, cancellationToken);
+            await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken);
         }
         foreach (var chunk in distinct.GroupBy(e => PartitionOf(e.ProjectId, e.Period)).SelectMany(p => p.Chunk(TransactionLimit)))
         {
@@ -55,11 +56,16 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     /// The index first: an index row whose entry is missing is skipped when read, an entry nobody can find is not.
     /// </summary>
     private static Task IndexAsync(TableClient table, LedgerEntry entry, CancellationToken cancellationToken) =>
-        table.UpsertEntityAsync(new TableEntity(IndexPartitionOf(entry.Kind, entry.SourceId), TableKeys.Escape(entry.EntryKey))
+        table.UpsertEntityAsync(ToIndexRow(entry), TableUpdateMode.Replace, cancellationToken);
+
+    /// <summary>Where a version of a source record was booked: in one of 256 partitions per kind, under the source id.</summary>
+    private static TableEntity ToIndexRow(LedgerEntry entry) =>
+        new(IndexPartitionOf(entry.Kind, entry.SourceId), TableKeys.IdRowKey(entry.SourceId, TableKeys.Escape(entry.EntryKey)))
         {
             ["ProjectId"] = entry.ProjectId,
             ["Period"] = entry.Period,
-        }, TableUpdateMode.Replace, cancellationToken);
+            ["EntryKey"] = entry.EntryKey,
+        };
 
     private static async Task<bool> AddRowAsync(TableClient table, LedgerEntry entry, CancellationToken cancellationToken)
     {
@@ -81,10 +87,10 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     {
         var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
         var versions = new List<LedgerEntry>();
-        await foreach (var pointer in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {IndexPartitionOf(kind, sourceId)}"), cancellationToken: cancellationToken))
+        await foreach (var pointer in table.QueryAsync<TableEntity>(TableKeys.IdRangeFilter(IndexPartitionOf(kind, sourceId), sourceId), cancellationToken: cancellationToken))
         {
             var row = await table.GetEntityIfExistsAsync<TableEntity>(
-                PartitionOf(pointer.GetString("ProjectId") ?? "", pointer.GetString("Period") ?? ""), pointer.RowKey, cancellationToken: cancellationToken);
+                PartitionOf(pointer.GetString("ProjectId") ?? "", pointer.GetString("Period") ?? ""), TableKeys.Escape(pointer.GetString("EntryKey") ?? ""), cancellationToken: cancellationToken);
             if (row.HasValue && row.Value is { } entity)
             {
                 versions.Add(ToEntry(entity));
@@ -155,7 +161,7 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
 
     private static string PartitionOf(string projectId, string period) => TableKeys.Escape(projectId) + "|" + period;
 
-    private static string IndexPartitionOf(LedgerEntryKind kind, string sourceId) => $"source|{kind}|{TableKeys.Escape(sourceId)}";
+    private static string IndexPartitionOf(LedgerEntryKind kind, string sourceId) => $"source|{kind}|{TableKeys.HashBucket(sourceId)}";
 
     private static TableEntity ToEntity(LedgerEntry e)
     {

@@ -53,6 +53,22 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
     }
 
     [Fact]
+    public async Task An_id_that_starts_with_another_id_keeps_its_own_timeline_and_record_index()
+    {
+        var log = new TableCorrelationLog(Tables);
+        var t0 = ManualClock.DefaultStart;
+        var longer = TimeEntry with { Id = TimeEntry.Id + "0" };
+        // Thirty pairs like corr-1 / corr-10, so some share a hash bucket, written in one call as a job would.
+        var ids = Enumerable.Range(1, 30).Select(n => $"corr-{n}").ToList();
+        await log.AppendRangeAsync([.. ids.Select(id => new TraceEntry(id, t0, "d", "s", "of " + id, id.EndsWith('0') ? longer : TimeEntry))], Ct);
+
+        Assert.Equal(["of corr-1"], (await log.GetTimelineAsync("corr-1", Ct)).Select(e => e.Detail));
+        Assert.Equal(["of corr-10"], (await log.GetTimelineAsync("corr-10", Ct)).Select(e => e.Detail));
+        Assert.Equal(["corr-10", "corr-20", "corr-30"], (await log.FindCorrelationIdsAsync(longer, Ct)).Order(StringComparer.Ordinal));
+        Assert.Equal(27, (await log.FindCorrelationIdsAsync(TimeEntry, Ct)).Count);
+    }
+
+    [Fact]
     public async Task Correlation_ids_with_forbidden_key_characters_round_trip()
     {
         var log = new TableCorrelationLog(Tables);

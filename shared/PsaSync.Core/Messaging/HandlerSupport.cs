@@ -59,6 +59,13 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
     public Task TraceAsync(string domain, string correlationId, RecordRef record, string step, string detail, CancellationToken cancellationToken) =>
         correlationLog.AppendAsync(new TraceEntry(correlationId, clock.GetUtcNow(), domain, step, detail, record), cancellationToken);
 
+    /// <summary>The same step for many records at once (a job's batch), written together.</summary>
+    public Task TraceAllAsync(string domain, string step, IEnumerable<(string CorrelationId, RecordRef Record, string Detail)> records, CancellationToken cancellationToken)
+    {
+        var at = clock.GetUtcNow();
+        return correlationLog.AppendRangeAsync([.. records.Select(r => new TraceEntry(r.CorrelationId, at, domain, step, r.Detail, r.Record))], cancellationToken);
+    }
+
     /// <summary>Runs the handler's work and maps the connectors' failures to results the processor understands.</summary>
     public async Task<HandlerResult> GuardAsync(string domain, EventEnvelope envelope, RecordRef record, Func<Task<HandlerResult>> work, CancellationToken cancellationToken)
     {

@@ -19,27 +19,22 @@ public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger
     /// <summary>Records entries the ERP now holds; each carries the <see cref="PendingCostPosting.ErpDocumentId"/> of its line.</summary>
     public async Task RecordAsync(IReadOnlyList<PendingCostPosting> posted, CancellationToken cancellationToken)
     {
-        // Each entry's own writes (timeline, PSA status) go several at a time: a batch of lines holds thousands of entries.
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.WriteParallelism), CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(posted, parallel, async (p, ct) =>
-            await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.Posted,
-                $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}.", ct));
+        // Each step is written for the whole batch at once: a batch of lines holds thousands of entries.
+        await support.TraceAllAsync(Domain, TraceSteps.Posted, posted.Select(p => (p.CorrelationId, RecordOf(p.Entry),
+            $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}.")), cancellationToken);
 
         var ledgered = (await ledger.AddRangeAsync(
             [.. posted.Where(p => p.Entry.Billable).Select(p => LedgerEntry.ForTime(p.Entry, p.CorrelationId))], cancellationToken))
             .Select(e => e.EntryKey).ToHashSet(StringComparer.Ordinal);
+        await support.TraceAllAsync(Domain, TraceSteps.Ledgered, posted.Where(p => ledgered.Contains(LedgerEntry.TimeEntryKey(p.Entry))).Select(p => (p.CorrelationId, RecordOf(p.Entry),
+            $"{p.Entry.Hours} billable hours added to the unbilled ledger of {p.Entry.ProjectId} for {p.Period}.")), cancellationToken);
 
+        // The PSA takes one status per entry, several at a time.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.WriteParallelism), CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(posted, parallel, async (p, ct) =>
-        {
-            if (ledgered.Contains(LedgerEntry.TimeEntryKey(p.Entry)))
-            {
-                await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.Ledgered,
-                    $"{p.Entry.Hours} billable hours added to the unbilled ledger of {p.Entry.ProjectId} for {p.Period}.", ct);
-            }
-            await psa.MarkTimeEntrySyncedAsync(p.Entry.EntryId, p.Entry.Version, p.ErpDocumentId!, p.CorrelationId, ct);
-            await support.TraceAsync(Domain, p.CorrelationId, RecordOf(p.Entry), TraceSteps.WrittenBack,
-                $"PSA time entry {p.Entry.EntryId} marked as transferred to the ERP.", ct);
-        });
+            await psa.MarkTimeEntrySyncedAsync(p.Entry.EntryId, p.Entry.Version, p.ErpDocumentId!, p.CorrelationId, ct));
+        await support.TraceAllAsync(Domain, TraceSteps.WrittenBack, posted.Select(p => (p.CorrelationId, RecordOf(p.Entry),
+            $"PSA time entry {p.Entry.EntryId} marked as transferred to the ERP.")), cancellationToken);
     }
 
     /// <summary>
@@ -56,12 +51,14 @@ public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger
 /// <summary>
 /// ERP project lookups for the time handler. An active project is remembered for a while, because a month-end burst
 /// asks about the same few projects tens of thousands of times; a missing or inactive one is asked again every time,
-/// so a fix in the ERP shows at once. A project that turns inactive while remembered is refused by the ERP when its
+/// so a fix in the ERP shows at once. Concurrent lookups of the same project share one request, so the first seconds
+/// of a burst do not spend the ERP budget on hundreds of identical reads. A project that turns inactive while remembered is refused by the ERP when its
 /// cost line is posted, and that refusal becomes an exception item.
 /// </summary>
 public sealed class ErpProjectDirectory(IErpConnector erp, CostPostingOptions options, TimeProvider clock)
 {
     private readonly ConcurrentDictionary<string, (ErpProject Project, DateTimeOffset Until)> _active = new(StringComparer.Ordinal);
+    private readonly SingleFlight<ErpProject?> _lookups = new();
 
     public async Task<ErpProject?> FindAsync(string psaProjectId, CancellationToken cancellationToken)
     {
@@ -69,7 +66,7 @@ public sealed class ErpProjectDirectory(IErpConnector erp, CostPostingOptions op
         {
             return known.Project;
         }
-        var project = await erp.FindProjectAsync(psaProjectId, cancellationToken);
+        var project = await _lookups.RunAsync(psaProjectId, () => erp.FindProjectAsync(psaProjectId, CancellationToken.None), cancellationToken);
         if (project is { Active: true } && options.ProjectLookupCacheDuration > TimeSpan.Zero)
         {
             _active[psaProjectId] = (project, clock.GetUtcNow() + options.ProjectLookupCacheDuration);

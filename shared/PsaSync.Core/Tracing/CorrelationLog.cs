@@ -16,6 +16,18 @@ public interface ICorrelationLog
 {
     Task AppendAsync(TraceEntry entry, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends several steps, in order. A store that can write many rows in one request (Table Storage's entity-group
+    /// transactions) overrides this; the default appends them one by one.
+    /// </summary>
+    async Task AppendRangeAsync(IReadOnlyList<TraceEntry> entries, CancellationToken cancellationToken)
+    {
+        foreach (var entry in entries)
+        {
+            await AppendAsync(entry, cancellationToken);
+        }
+    }
+
     Task<IReadOnlyList<TraceEntry>> GetTimelineAsync(string correlationId, CancellationToken cancellationToken);
 
     /// <summary>The correlation ids under which a source record was ever seen, so a trace can start from the record.</summary>

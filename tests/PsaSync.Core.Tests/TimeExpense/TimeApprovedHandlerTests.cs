@@ -129,8 +129,10 @@ public class TimeApprovedHandlerTests
         await _psa.Received(1).MarkTimeEntrySyncedAsync("TE-1001", 2, DocumentId, envelope.CorrelationId, Arg.Any<CancellationToken>());
         await _erp.DidNotReceiveWithAnyArgs().FindTimeByExternalIdAsync(default!, default);
         await _exceptions.DidNotReceiveWithAnyArgs().RaiseAsync(default!, default);
-        await _correlationLog.Received(1).AppendAsync(Arg.Is<TraceEntry>(t => t.Step == TraceSteps.Posted && t.CorrelationId == envelope.CorrelationId), Arg.Any<CancellationToken>());
-        await _correlationLog.Received(1).AppendAsync(Arg.Is<TraceEntry>(t => t.Step == TraceSteps.WrittenBack), Arg.Any<CancellationToken>());
+        await _correlationLog.Received(1).AppendRangeAsync(Arg.Is<IReadOnlyList<TraceEntry>>(steps =>
+            steps.Count == 1 && steps[0].Step == TraceSteps.Posted && steps[0].CorrelationId == envelope.CorrelationId), Arg.Any<CancellationToken>());
+        await _correlationLog.Received(1).AppendRangeAsync(Arg.Is<IReadOnlyList<TraceEntry>>(steps =>
+            steps.Count == 1 && steps[0].Step == TraceSteps.WrittenBack), Arg.Any<CancellationToken>());
     }
 
     [Fact]

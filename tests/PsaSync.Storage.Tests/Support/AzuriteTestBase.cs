@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 using PsaSync.Storage;
@@ -20,10 +22,13 @@ public abstract class AzuriteTestBase : IAsyncLifetime
     protected AzuriteTestBase(AzuriteFixture azurite)
     {
         ArgumentNullException.ThrowIfNull(azurite);
+        _connectionString = azurite.ConnectionString;
         Service = new TableServiceClient(azurite.ConnectionString);
         TablePrefix = AzuriteFixture.NewTablePrefix();
         Tables = NewTableProvider();
     }
+
+    private readonly string _connectionString;
 
     protected TableServiceClient Service { get; }
 
@@ -40,9 +45,38 @@ public abstract class AzuriteTestBase : IAsyncLifetime
     protected TableProvider NewTableProvider() =>
         new(Service, Options.Create(new TableStorageOptions { TablePrefix = TablePrefix }));
 
+    /// <summary>A provider on the same tables whose requests are counted: one per single operation, one per transaction.</summary>
+    protected (TableProvider Tables, RequestCounter Counter) CountingTables()
+    {
+        var counter = new RequestCounter();
+        var options = new TableClientOptions();
+        options.AddPolicy(counter, HttpPipelinePosition.PerCall);
+        return (new TableProvider(new TableServiceClient(_connectionString, options), Options.Create(new TableStorageOptions { TablePrefix = TablePrefix })), counter);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => TestTables.DeleteAllWithPrefixAsync(Service, TablePrefix);
+}
+
+/// <summary>Counts the requests a client sends.</summary>
+public sealed class RequestCounter : HttpPipelinePolicy
+{
+    private int _requests;
+
+    public int Requests => _requests;
+
+    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Interlocked.Increment(ref _requests);
+        ProcessNext(message, pipeline);
+    }
+
+    public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+    {
+        Interlocked.Increment(ref _requests);
+        return ProcessNextAsync(message, pipeline);
+    }
 }
 
 public static class TestTables

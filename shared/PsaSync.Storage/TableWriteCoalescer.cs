@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Data.Tables;
+
+namespace PsaSync.Storage;
+
+/// <summary>
+/// Group commit for single-entity writes. Handlers write one row at a time (a dedupe claim, a timeline step), and a
+/// month-end burst runs many handlers at once; writes to the same table that arrive while earlier ones are in flight
+/// are sent together, one entity-group transaction per partition. Each caller still gets its own outcome: the response
+/// of its row, or the <see cref="RequestFailedException"/> a single write would have thrown (409 for an existing
+/// row on add, 412 for a stale ETag), because a transaction that fails is retried row by row. A caller's write is
+/// durable when its task completes, exactly as with a direct call; only the number of requests changes.
+/// </summary>
+public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxRequestsInFlight = 8)
+{
+    private const int TransactionLimit = 100;
+    private const int MaxWritesPerFlush = 1_000;
+
+    private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>Writes the action's row; completes when it is stored, with the row's own response.</summary>
+    public Task<Response> WriteAsync(TableClient table, TableTransactionAction action, CancellationToken cancellationToken)
+    {
+        var lane = _lanes.GetOrAdd(table.Uri.AbsoluteUri, _ => new Lane(table, maxRequestsInFlight));
+        var write = new PendingWrite(action, new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously));
+        lane.Queue.Enqueue(write);
+        TryStartFlush(lane);
+        return write.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Starts a flush unless enough are in flight; a finishing flush starts the next one if writes wait.</summary>
+    private void TryStartFlush(Lane lane)
+    {
+        if (Interlocked.Increment(ref lane.FlushesInFlight) > maxFlushesInFlight)
+        {
+            Interlocked.Decrement(ref lane.FlushesInFlight);
+            return;
+        }
+        _ = Task.Run(() => FlushAsync(lane));
+    }
+
+    private async Task FlushAsync(Lane lane)
+    {
+        try
+        {
+            var writes = new List<PendingWrite>();
+            while (writes.Count < MaxWritesPerFlush && lane.Queue.TryDequeue(out var write))
+            {
+                writes.Add(write);
+            }
+            await Task.WhenAll(writes.GroupBy(w => w.Action.Entity.PartitionKey, StringComparer.Ordinal)
+                .Select(partition => WritePartitionAsync(lane, [.. partition])));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref lane.FlushesInFlight);
+            if (!lane.Queue.IsEmpty)
+            {
+                TryStartFlush(lane);
+            }
+        }
+    }
+
+    /// <summary>One partition's writes, in arrival order; a row written twice goes in a later transaction than its first write.</summary>
+    private static async Task WritePartitionAsync(Lane lane, List<PendingWrite> writes)
+    {
+        var chunk = new List<PendingWrite>();
+        var rows = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var write in writes)
+        {
+            if (chunk.Count == TransactionLimit || !rows.Add(write.Action.Entity.RowKey))
+            {
+                await SubmitAsync(lane, chunk);
+                chunk = [];
+                rows = new HashSet<string>(StringComparer.Ordinal) { write.Action.Entity.RowKey };
+            }
+            chunk.Add(write);
+        }
+        await SubmitAsync(lane, chunk);
+    }
+
+    /// <summary>Sends one chunk, as few requests to the table at a time as the lane allows: writes wait and group meanwhile.</summary>
+    private static async Task SubmitAsync(Lane lane, List<PendingWrite> chunk)
+    {
+        await lane.Requests.WaitAsync();
+        try
+        {
+            await SubmitNowAsync(lane.Table, chunk);
+        }
+        finally
+        {
+            lane.Requests.Release();
+        }
+    }
+
+    private static async Task SubmitNowAsync(TableClient table, List<PendingWrite> chunk)
+    {
+        if (chunk.Count > 1)
+        {
+            try
+            {
+                var responses = (await table.SubmitTransactionAsync(chunk.Select(w => w.Action), CancellationToken.None)).Value;
+                for (var i = 0; i < chunk.Count; i++)
+                {
+                    chunk[i].Done.TrySetResult(responses[i]);
+                }
+                return;
+            }
+            catch (Exception)
+            {
+                // Nothing of the transaction was stored (a refused row fails all of it): each write on its own
+                // gets its own answer.
+            }
+        }
+        foreach (var write in chunk)
+        {
+            try
+            {
+                write.Done.TrySetResult(await WriteOneAsync(table, write.Action));
+            }
+            catch (Exception ex)
+            {
+                write.Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private static Task<Response> WriteOneAsync(TableClient table, TableTransactionAction action)
+    {
+        var entity = action.Entity;
+        var ifMatch = action.ETag == default ? ETag.All : action.ETag;
+        return action.ActionType switch
+        {
+            TableTransactionActionType.Add => table.AddEntityAsync(entity, CancellationToken.None),
+            TableTransactionActionType.UpsertMerge => table.UpsertEntityAsync(entity, TableUpdateMode.Merge, CancellationToken.None),
+            TableTransactionActionType.UpsertReplace => table.UpsertEntityAsync(entity, TableUpdateMode.Replace, CancellationToken.None),
+            TableTransactionActionType.UpdateMerge => table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Merge, CancellationToken.None),
+            TableTransactionActionType.UpdateReplace => table.UpdateEntityAsync(entity, ifMatch, TableUpdateMode.Replace, CancellationToken.None),
+            TableTransactionActionType.Delete => table.DeleteEntityAsync(entity.PartitionKey, entity.RowKey, ifMatch, CancellationToken.None),
+            _ => throw new ArgumentOutOfRangeException(nameof(action), action.ActionType, "Unknown table action."),
+        };
+    }
+
+    private sealed record PendingWrite(TableTransactionAction Action, TaskCompletionSource<Response> Done);
+
+    /// <summary>The writes waiting for one table, how many flushes of it are in flight, and its request slots.</summary>
+    private sealed class Lane(TableClient table, int maxRequestsInFlight)
+    {
+        public TableClient Table { get; } = table;
+
+        public SemaphoreSlim Requests { get; } = new(maxRequestsInFlight, maxRequestsInFlight);
+
+        public ConcurrentQueue<PendingWrite> Queue { get; } = new();
+
+        public int FlushesInFlight;
+    }
+}
