@@ -14,6 +14,9 @@ using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Hosting;
+using PsaSync.Storage;
+using PsaSync.Core.Telemetry;
+using PsaSync.LocalRuntime.Operations;
 
 namespace PsaSync.Benchmarks;
 
@@ -33,6 +36,7 @@ public sealed record MacroResult(
     double Seconds,
     int ErpRequests,
     long TableRequests,
+    long TableRows,
     double LatencyP50Seconds,
     double LatencyP95Seconds,
     long PeakWorkingSetBytes,
@@ -48,6 +52,8 @@ public sealed record MacroResult(
     public double ErpRequestsPer1000Entries => ErpRequests * 1000d / Entries;
 
     public double TableRequestsPerEntry => (double)TableRequests / Entries;
+
+    public double TableRowsPerEntry => (double)TableRows / Entries;
 
     public double ErpRequestsPerSecond => ErpRequests / Seconds;
 }
@@ -67,9 +73,12 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
         await using var provider = Compose(counter, clock, confirmed);
         var erp = provider.GetRequiredService<SandboxErp>();
         var psa = provider.GetRequiredService<SandboxPsa>();
+        // Set up earlier by the project setup domain (another function app in Azure, hence straight into the store).
+        var setups = new TableProjectProfiles(provider.GetRequiredService<TableProvider>());
         for (var p = 0; p < MonthEndBurst.Projects; p++)
         {
             erp.SeedProject(new ErpProject(MonthEndBurst.ErpProjectCode(p), MonthEndBurst.ProjectId(p), Active: true));
+            await setups.SaveAsync(MonthEndBurst.Setup(p), cancellationToken);
         }
         var burst = MonthEndBurst.Entries(entries).ToList();
         var approvedAt = DateTimeOffset.UtcNow;
@@ -80,6 +89,7 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
             queue.Writer.TryWrite((envelope.ToJson(), envelope.Id, 1));
         }
         var tableRequestsBefore = counter.Requests;
+        var tableRowsBefore = counter.EntityOperations;
 
         // The burst is approved now: every entry is waiting from here on.
         clock.Start();
@@ -120,10 +130,14 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
         var latencies = burst
             .Select(e => synced.TryGetValue(e.EntryId, out var status) && confirmed.TryGetValue(status.ErpDocumentId, out var at) ? at.TotalSeconds : double.NaN)
             .Where(s => !double.IsNaN(s)).Order().ToList();
+        foreach (var (target, count) in counter.ByTarget.OrderByDescending(t => t.Value))
+        {
+            Console.Error.WriteLine($"    table requests {System.Text.RegularExpressions.Regex.Replace(target, "^bench[a-z]+[0-9]+", ""),-32} {count,9:N0}  {(double)count / burst.Count,6:0.00} per entry");
+        }
         var requests = erp.Requests.Values.Sum();
         var lines = erp.TimeLines;
         return new MacroResult(
-            path, burst.Count, clock.Elapsed.TotalSeconds, requests, counter.Requests - tableRequestsBefore,
+            path, burst.Count, clock.Elapsed.TotalSeconds, requests, counter.Requests - tableRequestsBefore, counter.EntityOperations - tableRowsBefore,
             Percentile(latencies, 0.50), Percentile(latencies, 0.95),
             Process.GetCurrentProcess().PeakWorkingSet64,
             provider.GetRequiredService<ErpBudgetOptions>().RequestsPerSecond,
@@ -173,6 +187,9 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPsaSync(configuration);
+        // As in the local runtime: business telemetry aggregated in memory.
+        services.AddSingleton<LocalBusinessTelemetry>();
+        services.AddSingleton<IBusinessTelemetry>(sp => sp.GetRequiredService<LocalBusinessTelemetry>());
         services.AddSingleton(_ =>
         {
             var options = new TableClientOptions();

@@ -18,6 +18,15 @@ public static class MonthEndBurst
 
     public static string ErpProjectCode(int project) => $"EP-B{project:D3}";
 
+    /// <summary>
+    /// The project's setup as the project setup domain would have stored it: time and materials for the whole year, a
+    /// rate for every role, so the time handler's per-entry checks (dates, rate card) run and pass.
+    /// </summary>
+    public static Project Setup(int project) => new(
+        ProjectId(project), 1, $"ACC-B{project:D3}", $"Month-end project {project}", ProjectStatus.Active, "PSDE", "EUR",
+        BillingModel.TimeAndMaterials, new DateOnly(2026, 1, 1), new DateOnly(2026, 12, 31), "MSA-B", null, "DE-VAT-19",
+        "Engineering", [.. Roles.Select((role, i) => new RoleRate(role, 120m + 20m * i, new DateOnly(2026, 1, 1)))], [], null);
+
     /// <summary>The first <paramref name="count"/> entries of the burst, consultant by consultant.</summary>
     public static IEnumerable<TimeEntry> Entries(int count)
     {

@@ -12,7 +12,7 @@ var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "macro";
 var settings = Settings(args);
 var entries = (int)settings.GetValueOrDefault("entries", 50_000);
 var factor = settings.GetValueOrDefault("factor", 1);
-var workers = (int)settings.GetValueOrDefault("workers", 16);
+var workers = (int)settings.GetValueOrDefault("workers", 256);
 var jobInterval = TimeSpan.FromSeconds(settings.GetValueOrDefault("job-interval", 15));
 var jsonOptions = new JsonSerializerOptions { WriteIndented = false };
 
@@ -37,10 +37,12 @@ switch (command)
         Console.WriteLine($"Month-end macro benchmark: {entries:N0} approved entries (baseline: {baselineEntries:N0}), ERP limits = Business Central x {factor.ToString(CultureInfo.InvariantCulture)} " +
             $"({6_000 * factor:N0} requests / 5 min = {20 * factor:0.##}/s, 5 concurrent, batches of 100), {workers} queue workers, cost posting job every {jobInterval.TotalSeconds:0.#} s.");
         await using var azurite = await AzuriteTableEmulator.StartAsync(new AzuriteOptions());
+        Console.WriteLine("  measuring what the Table Storage itself can take ...");
+        var capacity = await StorageProbe.MeasureAsync(azurite.ConnectionString, CancellationToken.None);
         // Each path in its own process, so that each one's peak memory is its own.
         var baseline = await RunChildAsync(BenchPath.Baseline, baselineEntries, azurite.ConnectionString);
         var psaSync = await RunChildAsync(BenchPath.PsaSync, entries, azurite.ConnectionString);
-        Report.Print(baseline, psaSync, Console.Out);
+        Report.Print(baseline, psaSync, capacity, Console.Out);
         return 0;
     }
 

@@ -5,7 +5,7 @@ namespace PsaSync.Benchmarks;
 /// <summary>The two paths side by side, and the issue's targets checked against what was measured.</summary>
 public static class Report
 {
-    public static void Print(MacroResult baseline, MacroResult psaSync, TextWriter output)
+    public static void Print(MacroResult baseline, MacroResult psaSync, StorageCapacity storage, TextWriter output)
     {
         var inv = CultureInfo.InvariantCulture;
         output.WriteLine();
@@ -16,6 +16,7 @@ public static class Report
         Row("ERP requests per 1,000 entries", baseline.ErpRequestsPer1000Entries.ToString("0.0", inv), psaSync.ErpRequestsPer1000Entries.ToString("0.0", inv));
         Row("ERP requests per second (budget " + psaSync.BudgetRequestsPerSecond.ToString("0.#", inv) + ")", baseline.ErpRequestsPerSecond.ToString("0.0", inv), psaSync.ErpRequestsPerSecond.ToString("0.0", inv));
         Row("Table transactions per entry", baseline.TableRequestsPerEntry.ToString("0.00", inv), psaSync.TableRequestsPerEntry.ToString("0.00", inv));
+        Row("Table rows read or written per entry", baseline.TableRowsPerEntry.ToString("0.00", inv), psaSync.TableRowsPerEntry.ToString("0.00", inv));
         Row("Approved-to-ERP latency p50 (s)", baseline.LatencyP50Seconds.ToString("0.0", inv), psaSync.LatencyP50Seconds.ToString("0.0", inv));
         Row("Approved-to-ERP latency p95 (s)", baseline.LatencyP95Seconds.ToString("0.0", inv), psaSync.LatencyP95Seconds.ToString("0.0", inv));
         Row("Peak memory (MiB)", (baseline.PeakWorkingSetBytes / 1048576d).ToString("0", inv), (psaSync.PeakWorkingSetBytes / 1048576d).ToString("0", inv));
@@ -44,6 +45,14 @@ public static class Report
         Target("peak memory <= 1 GiB", psaSync.PeakWorkingSetBytes <= 1L << 30, (psaSync.PeakWorkingSetBytes / 1048576d).ToString("0", inv) + " MiB");
         var baselineCeiling = psaSync.BudgetRequestsPerSecond * baseline.Entries / Math.Max(1, baseline.ErpRequests);
         output.WriteLine($"  (the baseline ran at {baseline.EntriesPerSecond / baselineCeiling:P0} of its own ceiling of {baselineCeiling:0.0} entries/s: the ERP budget bounds it)");
+
+        // What bounds PsaSync when the ERP does not: the storage's rows per second over the rows each entry needs.
+        var storageCeiling = storage.TransactionRowsPerSecond / psaSync.TableRowsPerEntry;
+        output.WriteLine();
+        output.WriteLine($"Table Storage under the run (probe on an empty table): {storage.SingleRowsPerSecond:N0} rows/s one per request (64 callers), " +
+            $"{storage.TransactionRowsPerSecond:N0} rows/s in transactions of 100.");
+        output.WriteLine($"  At {psaSync.TableRowsPerEntry:0.0} rows per entry, this storage allows at most {storageCeiling:N0} entries/s even if every row went in a " +
+            $"transaction; PsaSync ran at {psaSync.EntriesPerSecond / storageCeiling:P0} of that.");
         output.WriteLine();
         output.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(baseline));
         output.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(psaSync));
