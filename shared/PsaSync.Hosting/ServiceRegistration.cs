@@ -72,7 +72,7 @@ public static class ServiceRegistration
         services.AddSingleton<IReconciliationReports, TableReconciliationReports>();
         services.AddSingleton<TableUnbilledLedger>();
         services.AddSingleton<IUnbilledLedger>(sp => new MeteredUnbilledLedger(
-            sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<IProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
+            sp.GetRequiredService<TableUnbilledLedger>(), sp.GetRequiredService<RememberedProjectProfiles>(), sp.GetRequiredService<IBusinessTelemetry>()));
         // Saves go through the remembering wrapper so this process's time checks see a new setup at once.
         services.AddSingleton(sp => new RememberedProjectProfiles(new TableProjectProfiles(sp.GetRequiredService<TableProvider>()),
             options.CostPostings.ProjectLookupCacheDuration, sp.GetRequiredService<TimeProvider>()));

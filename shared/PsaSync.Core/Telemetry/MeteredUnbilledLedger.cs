@@ -1,4 +1,5 @@
 using PsaSync.Core.Billing;
+using PsaSync.Core.MasterData;
 
 namespace PsaSync.Core.Telemetry;
 
@@ -7,7 +8,7 @@ namespace PsaSync.Core.Telemetry;
 /// billed, in hours and value) can be followed without reading the store. Time is valued at the project's rate card
 /// (as the invoice will be); expenses and milestones at their amounts.
 /// </summary>
-public sealed class MeteredUnbilledLedger(IUnbilledLedger inner, IProjectProfiles profiles, IBusinessTelemetry telemetry) : IUnbilledLedger
+public sealed class MeteredUnbilledLedger(IUnbilledLedger inner, RememberedProjectProfiles profiles, IBusinessTelemetry telemetry) : IUnbilledLedger
 {
     public async Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
@@ -74,7 +75,8 @@ public sealed class MeteredUnbilledLedger(IUnbilledLedger inner, IProjectProfile
         {
             return;
         }
-        var project = await profiles.GetAsync(projectId, cancellationToken);
+        // A rate card up to a few minutes old is good enough to value the backlog; invoices read the stored one.
+        var project = await profiles.GetRememberedAsync(projectId, cancellationToken);
         foreach (var kind in entries.GroupBy(e => e.Kind))
         {
             var hours = kind.Key == LedgerEntryKind.Time ? kind.Sum(e => e.Quantity) : 0m;

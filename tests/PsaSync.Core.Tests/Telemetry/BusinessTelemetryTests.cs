@@ -6,6 +6,7 @@ using PsaSync.Core.Billing;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
+using PsaSync.Core.MasterData;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
@@ -135,7 +136,7 @@ public sealed partial class BusinessTelemetryTests
         await processor.ProcessAsync(CrmCustomerEnvelope(refused).ToJson(), new DeliveryInfo("m-2", 1), None);
         await h.Psa.UpsertCustomerAsync(new PsaCustomer(null, "ACC-12", "Private Person Ltd", "GB", "GBP", null, null), None);
         await new CustomerReconciliationJob(h.Erp, h.Psa, h.Exceptions, new InMemoryReconciliationReports(), h.Clock, h.Telemetry).RunAsync(None);
-        var ledger = new MeteredUnbilledLedger(new InMemoryLedger(), new InMemoryProjectProfiles(), h.Telemetry);
+        var ledger = new MeteredUnbilledLedger(new InMemoryLedger(), Remembered(new InMemoryProjectProfiles()), h.Telemetry);
         await ledger.AddAsync(LedgerEntry.ForExpense(new Expense("EX-1", 1, ProjectId, "EMP-1", new DateOnly(2026, 4, 2), "Hotel Jane Doe", 100m, "EUR", true, 0m, "R-1"), "corr-1"), None);
 
         var signals = h.Telemetry.Signals;
@@ -164,7 +165,7 @@ public sealed partial class BusinessTelemetryTests
         var telemetry = new RecordingTelemetry();
         var profiles = new InMemoryProjectProfiles();
         await profiles.SaveAsync(Project(rateCard: [new RoleRate("Consultant", 150m, new DateOnly(2026, 4, 1)), new RoleRate("Consultant", 160m, new DateOnly(2026, 6, 1))]), None);
-        var ledger = new MeteredUnbilledLedger(new InMemoryLedger(), profiles, telemetry);
+        var ledger = new MeteredUnbilledLedger(new InMemoryLedger(), Remembered(profiles), telemetry);
         var june = new TimeEntry("TE-1", 1, ProjectId, "EMP-1", new DateOnly(2026, 6, 3), 7.5m, true, "Consultant");
 
         Assert.True(await ledger.AddAsync(LedgerEntry.ForTime(june, "corr-1"), None));
@@ -191,7 +192,7 @@ public sealed partial class BusinessTelemetryTests
         var profiles = new InMemoryProjectProfiles();
         await profiles.SaveAsync(Project(rateCard: [new RoleRate("Consultant", 150m, new DateOnly(2026, 4, 1))]), None);
         var store = new InMemoryLedger();
-        var ledger = new MeteredUnbilledLedger(store, profiles, telemetry);
+        var ledger = new MeteredUnbilledLedger(store, Remembered(profiles), telemetry);
         LedgerEntry Time(string id, int day, int month) =>
             LedgerEntry.ForTime(new TimeEntry(id, 1, ProjectId, "EMP-1", new DateOnly(2026, month, day), 2m, true, "Consultant"), "corr-" + id);
         IReadOnlyList<LedgerEntry> range = [Time("TE-1", 2, 6), Time("TE-2", 3, 6), Time("TE-3", 2, 7)];
@@ -235,4 +236,7 @@ public sealed partial class BusinessTelemetryTests
     /// <summary>Ids, codes, periods and names from the catalogue: no spaces, nothing that reads like prose.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._:\-]*$")]
     private static partial Regex IdOrCode();
+
+    /// <summary>The profiles as the metered ledger reads them, remembering nothing so each test sees its own saves.</summary>
+    private static RememberedProjectProfiles Remembered(IProjectProfiles profiles) => new(profiles, TimeSpan.Zero, TimeProvider.System);
 }
