@@ -98,19 +98,23 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
     {
         if (chunk.Count > 1)
         {
+            IReadOnlyList<Response>? responses = null;
             try
             {
-                var responses = (await table.SubmitTransactionAsync(chunk.Select(w => w.Action), CancellationToken.None)).Value;
+                responses = (await table.SubmitTransactionAsync(chunk.Select(w => w.Action), CancellationToken.None)).Value;
+            }
+            catch (Exception)
+            {
+                // Nothing of the transaction was stored (a refused row fails all of it): each write on its own
+                // gets its own answer below.
+            }
+            if (responses is not null)
+            {
                 for (var i = 0; i < chunk.Count; i++)
                 {
                     chunk[i].Done.TrySetResult(responses[i]);
                 }
                 return;
-            }
-            catch (Exception)
-            {
-                // Nothing of the transaction was stored (a refused row fails all of it): each write on its own
-                // gets its own answer.
             }
         }
         foreach (var write in chunk)

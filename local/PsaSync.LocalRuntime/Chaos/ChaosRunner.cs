@@ -274,8 +274,14 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
 
     private async Task SendEntriesAsync(RuntimeProcess runtime, IReadOnlyList<IReadOnlyList<TimeEntry>> timesheets, CancellationToken cancellationToken)
     {
+        var sent = 0;
         foreach (var timesheet in timesheets)
         {
+            // At full size the sending takes minutes: say how far it got.
+            if (++sent % 250 == 0)
+            {
+                output.WriteLine($"   ... {sent} of {timesheets.Count} timesheets sent");
+            }
             foreach (var projectId in timesheet.Select(e => e.ProjectId).Distinct())
             {
                 CountChild(projectId);
