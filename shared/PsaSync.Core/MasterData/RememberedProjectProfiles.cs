@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
@@ -14,38 +13,18 @@ namespace PsaSync.Core.MasterData;
 /// </summary>
 public sealed class RememberedProjectProfiles(IProjectProfiles store, TimeSpan duration, TimeProvider clock) : IProjectProfiles
 {
-    private readonly ConcurrentDictionary<string, (Project Project, DateTimeOffset Until)> _remembered = new(StringComparer.Ordinal);
-    private readonly SingleFlight<Project?> _reads = new();
+    private readonly RememberedLookups<Project> _setups = new(duration, clock);
 
     public async Task SaveAsync(Project project, CancellationToken cancellationToken)
     {
         await store.SaveAsync(project, cancellationToken);
-        Remember(project);
+        _setups.Remember(project.ProjectId, project);
     }
 
     public Task<Project?> GetAsync(string projectId, CancellationToken cancellationToken) =>
         store.GetAsync(projectId, cancellationToken);
 
     /// <summary>The project's setup, from memory when it was read or saved less than the duration ago.</summary>
-    public async Task<Project?> GetRememberedAsync(string projectId, CancellationToken cancellationToken)
-    {
-        if (_remembered.TryGetValue(projectId, out var known) && known.Until > clock.GetUtcNow())
-        {
-            return known.Project;
-        }
-        var project = await _reads.RunAsync(projectId, () => store.GetAsync(projectId, CancellationToken.None), cancellationToken);
-        if (project is not null)
-        {
-            Remember(project);
-        }
-        return project;
-    }
-
-    private void Remember(Project project)
-    {
-        if (duration > TimeSpan.Zero)
-        {
-            _remembered[project.ProjectId] = (project, clock.GetUtcNow() + duration);
-        }
-    }
+    public Task<Project?> GetRememberedAsync(string projectId, CancellationToken cancellationToken) =>
+        _setups.GetAsync(projectId, () => store.GetAsync(projectId, CancellationToken.None), _ => true, cancellationToken);
 }

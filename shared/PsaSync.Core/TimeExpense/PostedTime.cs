@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
@@ -52,29 +51,13 @@ public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger
 /// ERP project lookups for the time handler. An active project is remembered for a while, because a month-end burst
 /// asks about the same few projects tens of thousands of times; a missing or inactive one is asked again every time,
 /// so a fix in the ERP shows at once. Concurrent lookups of the same project share one request, so the first seconds
-/// of a burst do not spend the ERP budget on hundreds of identical reads. A project that turns inactive while remembered is refused by the ERP when its
-/// cost line is posted, and that refusal becomes an exception item.
+/// of a burst do not spend the ERP budget on hundreds of identical reads. A project that turns inactive while
+/// remembered is refused by the ERP when its cost line is posted, and that refusal becomes an exception item.
 /// </summary>
 public sealed class ErpProjectDirectory(IErpConnector erp, CostPostingOptions options, TimeProvider clock)
 {
-    private readonly ConcurrentDictionary<string, (ErpProject Project, DateTimeOffset Until)> _active = new(StringComparer.Ordinal);
-    private readonly SingleFlight<ErpProject?> _lookups = new();
+    private readonly RememberedLookups<ErpProject> _projects = new(options.ProjectLookupCacheDuration, clock);
 
-    public async Task<ErpProject?> FindAsync(string psaProjectId, CancellationToken cancellationToken)
-    {
-        if (_active.TryGetValue(psaProjectId, out var known) && known.Until > clock.GetUtcNow())
-        {
-            return known.Project;
-        }
-        var project = await _lookups.RunAsync(psaProjectId, () => erp.FindProjectAsync(psaProjectId, CancellationToken.None), cancellationToken);
-        if (project is { Active: true } && options.ProjectLookupCacheDuration > TimeSpan.Zero)
-        {
-            _active[psaProjectId] = (project, clock.GetUtcNow() + options.ProjectLookupCacheDuration);
-        }
-        else
-        {
-            _active.TryRemove(psaProjectId, out _);
-        }
-        return project;
-    }
+    public Task<ErpProject?> FindAsync(string psaProjectId, CancellationToken cancellationToken) =>
+        _projects.GetAsync(psaProjectId, () => erp.FindProjectAsync(psaProjectId, CancellationToken.None), project => project.Active, cancellationToken);
 }
