@@ -92,6 +92,9 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
             await SendAsync(http, secrets, "crm/accounts", SandboxCrmWebhookWriter.ClosedWon(customer, 1, DateTimeOffset.UtcNow), cancellationToken);
         }
         await DrainAsync(cancellationToken);
+        output.WriteLine($"   Another sales rep enters {scenario.DuplicateCustomer.LegalName} again as a new account ...");
+        await SendAsync(http, secrets, "crm/accounts", SandboxCrmWebhookWriter.ClosedWon(scenario.DuplicateCustomer, 1, DateTimeOffset.UtcNow), cancellationToken);
+        await DrainAsync(cancellationToken);
 
         output.WriteLine($"2. {scenario.Projects.Count} projects are activated in the PSA (one before its customer's deal has closed) ...");
         foreach (var project in scenario.Projects)

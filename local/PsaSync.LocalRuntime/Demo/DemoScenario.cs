@@ -13,6 +13,12 @@ public sealed class DemoScenario
     /// <summary>Closed-won accounts sent before the projects.</summary>
     public required IReadOnlyList<Customer> Customers { get; init; }
 
+    /// <summary>
+    /// One of <see cref="Customers"/> entered again by another sales rep, sent once the original has synced. Sent
+    /// together, either account could claim the company first; the scenario wants the original to be the one synced.
+    /// </summary>
+    public required Customer DuplicateCustomer { get; init; }
+
     /// <summary>A customer whose deal closes only after its project was activated in the PSA.</summary>
     public required Customer LateCustomer { get; init; }
 
@@ -25,7 +31,7 @@ public sealed class DemoScenario
 
     public IEnumerable<TimeEntry> Entries => Timesheets.SelectMany(t => t);
 
-    public IEnumerable<Customer> AllCustomers => Customers.Append(LateCustomer);
+    public IEnumerable<Customer> AllCustomers => Customers.Append(DuplicateCustomer).Append(LateCustomer);
 
     /// <summary>The projects time is booked on (all set up correctly, so time can reach them).</summary>
     public IReadOnlyList<string> BillableProjects => [.. Projects.Take(3).Select(p => p.ProjectId)];
@@ -41,8 +47,6 @@ public sealed class DemoScenario
             fabrikam,
             // The legal entity cannot invoice in yen, and the tax id is not a German one.
             new Customer("ACC-004", "Tailspin Toys GmbH", "DE", "JPY", "DE12", "NET30", "PSDE", RequiresPurchaseOrder: false),
-            // The same company entered again by another sales rep.
-            contoso with { CustomerKey = "ACC-005", LegalName = "CONTOSO BERATUNG, GmbH" },
         };
 
         Project ProjectFor(string id, Customer customer, string? po, string practice) => new(
@@ -94,6 +98,7 @@ public sealed class DemoScenario
         return new DemoScenario
         {
             Customers = customers,
+            DuplicateCustomer = contoso with { CustomerKey = "ACC-005", LegalName = "CONTOSO BERATUNG, GmbH" },
             LateCustomer = northwind,
             Projects = projects,
             UnknownProject = unknownProject,
