@@ -118,11 +118,4 @@ public class KeyVaultWebhookSecretSourceTests
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             Lines.Add($"{logLevel} {formatter(state, exception)} {exception}");
     }
-
-    private sealed class ManualClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset UtcNow { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => UtcNow;
-    }
 }
