@@ -91,7 +91,8 @@ var tags = {
 
 // Deliveries before Service Bus dead-letters a message. The same number is PsaSync__Messaging__MaxDeliveryCount,
 // so the processor's last attempt (which dead-letters with DELIVERY_EXHAUSTED and raises an exception item) is
-// the queue's last delivery, and Service Bus never dead-letters a message behind PsaSync's back.
+// the queue's last delivery, and Service Bus never dead-letters a message behind PsaSync's back. A retry that waits
+// is a scheduled copy carrying the deliveries so far, so the processor counts all of them and stops first.
 var maxDeliveryCount = 10
 
 // Service Bus duplicate detection. The first publication of a record version has an envelope id (= MessageId)

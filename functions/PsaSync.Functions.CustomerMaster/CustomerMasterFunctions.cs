@@ -16,7 +16,8 @@ public sealed class CustomerMasterFunctions(
     WebhookIngress ingress,
     IngressLimits limits,
     JobRunner jobs,
-    [FromKeyedServices(QueueNames.CustomerMaster)] EnvelopeProcessor processor)
+    [FromKeyedServices(QueueNames.CustomerMaster)] EnvelopeProcessor processor,
+    ServiceBusProcessing serviceBus)
 {
     [Function("CrmClosedWonWebhook")]
     public async Task<IActionResult> CrmClosedWon(
@@ -35,7 +36,7 @@ public sealed class CustomerMasterFunctions(
         [ServiceBusTrigger(QueueNames.CustomerMaster, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
-        ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+        serviceBus.ProcessAsync(processor, message, actions, cancellationToken);
 
     [Function("CustomerReconciliation")]
     public Task Reconcile([TimerTrigger("%CustomerReconciliationSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>

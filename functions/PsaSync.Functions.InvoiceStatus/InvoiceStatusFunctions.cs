@@ -23,6 +23,7 @@ public sealed class InvoiceStatusFunctions(
     WebhookIngress ingress,
     IngressLimits limits,
     [FromKeyedServices(QueueNames.InvoiceStatus)] EnvelopeProcessor processor,
+    ServiceBusProcessing serviceBus,
     JobRunner jobs)
 {
     [Function("ErpInvoiceChangedWebhook")]
@@ -48,7 +49,7 @@ public sealed class InvoiceStatusFunctions(
         [ServiceBusTrigger(QueueNames.InvoiceStatus, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
-        ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+        serviceBus.ProcessAsync(processor, message, actions, cancellationToken);
 
     /// <summary>Reports the open exception items (count and oldest age per reason, owner and domain) of all domains as metrics.</summary>
     [Function("ExceptionBacklog")]

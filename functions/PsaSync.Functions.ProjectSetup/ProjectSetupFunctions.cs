@@ -16,7 +16,8 @@ public sealed class ProjectSetupFunctions(
     WebhookIngress ingress,
     IngressLimits limits,
     JobRunner jobs,
-    [FromKeyedServices(QueueNames.ProjectSetup)] EnvelopeProcessor processor)
+    [FromKeyedServices(QueueNames.ProjectSetup)] EnvelopeProcessor processor,
+    ServiceBusProcessing serviceBus)
 {
     [Function("PsaProjectWebhook")]
     public async Task<IActionResult> ProjectChanged(
@@ -29,7 +30,7 @@ public sealed class ProjectSetupFunctions(
         [ServiceBusTrigger(QueueNames.ProjectSetup, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
-        ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+        serviceBus.ProcessAsync(processor, message, actions, cancellationToken);
 
     [Function("ProjectReconciliation")]
     public Task Reconcile([TimerTrigger("%ProjectReconciliationSchedule%")] TimerInfo timer, CancellationToken cancellationToken) =>

@@ -34,7 +34,10 @@ public static class FunctionAppHost
                 Environment.GetEnvironmentVariable("AZURE_CLIENT_ID") is { Length: > 0 } clientId ? ManagedIdentityId.FromUserAssignedClientId(clientId) : ManagedIdentityId.SystemAssigned)));
         builder.Services.AddPsaSync(builder.Configuration);
         builder.Services.AddSingleton<IBusinessTelemetry, ApplicationInsightsBusinessTelemetry>();
-        builder.Services.AddSingleton<IMessagePublisher, ServiceBusPublisher>();
+        builder.Services.AddSingleton<ServiceBusPublisher>();
+        builder.Services.AddSingleton<IMessagePublisher>(sp => sp.GetRequiredService<ServiceBusPublisher>());
+        builder.Services.AddSingleton<IServiceBusScheduler>(sp => sp.GetRequiredService<ServiceBusPublisher>());
+        builder.Services.AddSingleton<ServiceBusProcessing>();
         return builder.Build();
     }
 }

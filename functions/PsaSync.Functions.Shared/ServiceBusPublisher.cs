@@ -12,8 +12,9 @@ namespace PsaSync.Functions.Shared;
 /// Enqueues envelopes on Service Bus with the managed identity. MessageId is the envelope id, which is the
 /// same for every duplicate of a record version's webhook (so Service Bus duplicate detection drops re-sent
 /// webhooks within its window) and new for a deliberate re-publication such as a re-driven parked event.
+/// It also schedules the delayed retries of <see cref="ServiceBusProcessing"/>, over the same senders.
 /// </summary>
-public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMessagePublisher, IAsyncDisposable
+public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMessagePublisher, IServiceBusScheduler, IAsyncDisposable
 {
     private readonly Lazy<ServiceBusClient> _client = new(() => new ServiceBusClient(
         options.Value.Messaging.ServiceBusNamespace
@@ -24,7 +25,7 @@ public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMes
 
     public async Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
     {
-        var sender = _senders.GetOrAdd(queueName, q => _client.Value.CreateSender(q));
+        var sender = SenderFor(queueName);
         var pending = new Queue<EventEnvelope>(envelopes);
         while (pending.Count > 0)
         {
@@ -41,6 +42,11 @@ public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMes
             await sender.SendMessagesAsync(batch, cancellationToken);
         }
     }
+
+    public async Task ScheduleAsync(string queueName, ServiceBusMessage message, DateTimeOffset visibleAt, CancellationToken cancellationToken) =>
+        await SenderFor(queueName).ScheduleMessageAsync(message, visibleAt, cancellationToken);
+
+    private ServiceBusSender SenderFor(string queueName) => _senders.GetOrAdd(queueName, q => _client.Value.CreateSender(q));
 
     internal static ServiceBusMessage ToMessage(EventEnvelope envelope) => new(BinaryData.FromString(envelope.ToJson()))
     {

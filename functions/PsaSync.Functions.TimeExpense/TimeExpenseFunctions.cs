@@ -14,7 +14,8 @@ namespace PsaSync.Functions.TimeExpense;
 public sealed class TimeExpenseFunctions(
     WebhookIngress ingress,
     IngressLimits limits,
-    [FromKeyedServices(QueueNames.TimeExpense)] EnvelopeProcessor processor)
+    [FromKeyedServices(QueueNames.TimeExpense)] EnvelopeProcessor processor,
+    ServiceBusProcessing serviceBus)
 {
     [Function("PsaTimeApprovedWebhook")]
     public async Task<IActionResult> TimeApprovedWebhook(
@@ -39,5 +40,5 @@ public sealed class TimeExpenseFunctions(
         [ServiceBusTrigger(QueueNames.TimeExpense, Connection = "ServiceBusConnection", AutoCompleteMessages = false)] ServiceBusReceivedMessage message,
         ServiceBusMessageActions actions,
         CancellationToken cancellationToken) =>
-        ServiceBusProcessing.ProcessAsync(processor, message, actions, cancellationToken);
+        serviceBus.ProcessAsync(processor, message, actions, cancellationToken);
 }

@@ -42,7 +42,7 @@ public class CustomerMasterFunctionsTests
         var ingress = WebhookHttp.Ingress([new SandboxCrmAccountWebhookMapper(), new SandboxErpCustomerWebhookMapper()], _publisher,
             Substitute.For<ICorrelationLog>(), limits);
         var jobs = new JobRunner([_reconciliation], NullLogger<JobRunner>.Instance);
-        return new CustomerMasterFunctions(ingress, limits, jobs, _harness.Build(QueueNames.CustomerMaster, handlers));
+        return new CustomerMasterFunctions(ingress, limits, jobs, _harness.Build(QueueNames.CustomerMaster, handlers), _harness.ServiceBus());
     }
 
     private Task ProcessAsync(ServiceBusReceivedMessage message) =>

@@ -32,7 +32,8 @@ public class ProjectSetupFunctionsTests
         var limits = new IngressLimits();
         var ingress = WebhookHttp.Ingress([new SandboxPsaProjectWebhookMapper()], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), limits);
         var jobs = new JobRunner([_sweep, _reconciliation], NullLogger<JobRunner>.Instance);
-        return new ProjectSetupFunctions(ingress, limits, jobs, new ProcessorHarness().Build(QueueNames.ProjectSetup, []));
+        var harness = new ProcessorHarness();
+        return new ProjectSetupFunctions(ingress, limits, jobs, harness.Build(QueueNames.ProjectSetup, []), harness.ServiceBus());
     }
 
     [Fact]

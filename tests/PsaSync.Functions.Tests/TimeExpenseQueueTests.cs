@@ -6,6 +6,7 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Ingress;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Tracing;
+using PsaSync.Functions.Shared;
 using PsaSync.Functions.Tests.Support;
 using PsaSync.Functions.TimeExpense;
 
@@ -22,7 +23,8 @@ public class TimeExpenseQueueTests
         var functions = new TimeExpenseFunctions(
             WebhookHttp.Ingress([], Substitute.For<IMessagePublisher>(), Substitute.For<ICorrelationLog>(), new IngressLimits()),
             new IngressLimits(),
-            _harness.Build());
+            _harness.Build(),
+            _harness.ServiceBus());
         return functions.ProcessQueueMessage(message, _actions, CancellationToken.None);
     }
 
@@ -56,16 +58,72 @@ public class TimeExpenseQueueTests
     }
 
     [Fact]
-    public async Task A_message_to_retry_later_is_abandoned()
+    public async Task A_message_to_retry_later_is_scheduled_again_for_its_retry_time_and_the_delivery_completed()
     {
         _harness.GivenHandlerReturns(new HandlerResult.RetryLater("ERP Throttled", TimeSpan.FromSeconds(30)));
+        var envelope = TestData.TimeApprovedEnvelope();
+        var message = TestData.MessageFor(envelope, deliveryCount: 2, properties: new Dictionary<string, object> { ["source"] = "psa" });
+        ServiceBusMessage? copy = null;
+        DateTimeOffset visibleAt = default;
+        await _harness.Scheduler.ScheduleAsync(QueueNames.TimeExpense, Arg.Do<ServiceBusMessage>(m => copy = m), Arg.Do<DateTimeOffset>(t => visibleAt = t), Arg.Any<CancellationToken>());
+
+        await ProcessAsync(message);
+
+        // Service Bus would redeliver an abandoned message at once: the retry is a copy that waits for the ERP's Retry-After.
+        Assert.Equal(_harness.Clock.UtcNow + TimeSpan.FromSeconds(30), visibleAt);
+        Assert.NotNull(copy);
+        Assert.Equal(envelope.Id, EventEnvelope.FromJson(copy.Body.ToString()).Id);
+        Assert.NotEqual(message.MessageId, copy.MessageId);
+        Assert.Equal(message.CorrelationId, copy.CorrelationId);
+        Assert.Equal("psa", copy.ApplicationProperties["source"]);
+        Assert.Equal(2, copy.ApplicationProperties[ServiceBusProcessing.EarlierDeliveriesProperty]);
+        await _actions.Received(1).CompleteMessageAsync(message, Arg.Any<CancellationToken>());
+        AssertSettledOnce();
+        Assert.Empty(_harness.RaisedExceptions());
+    }
+
+    [Fact]
+    public async Task Without_a_retry_time_from_the_system_the_copy_waits_for_the_backoff_of_all_deliveries_so_far()
+    {
+        _harness.GivenHandlerReturns(new HandlerResult.RetryLater("ERP Unavailable"));
+        var message = TestData.MessageFor(TestData.TimeApprovedEnvelope(), deliveryCount: 1,
+            properties: new Dictionary<string, object> { [ServiceBusProcessing.EarlierDeliveriesProperty] = 2 });
+        DateTimeOffset visibleAt = default;
+        await _harness.Scheduler.ScheduleAsync(Arg.Any<string>(), Arg.Any<ServiceBusMessage>(), Arg.Do<DateTimeOffset>(t => visibleAt = t), Arg.Any<CancellationToken>());
+
+        await ProcessAsync(message);
+
+        Assert.Equal(_harness.Clock.UtcNow + _harness.Policy.RetryDelay(3, null), visibleAt);
+        await _harness.Scheduler.Received(1).ScheduleAsync(QueueNames.TimeExpense,
+            Arg.Is<ServiceBusMessage>(m => (int)m.ApplicationProperties[ServiceBusProcessing.EarlierDeliveriesProperty] == 3), Arg.Any<DateTimeOffset>(), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task A_copy_whose_earlier_deliveries_reach_the_max_delivery_count_is_dead_lettered_not_scheduled_again()
+    {
+        _harness.GivenHandlerReturns(new HandlerResult.RetryLater("ERP Unavailable"));
+        var message = TestData.MessageFor(TestData.TimeApprovedEnvelope(), deliveryCount: 1,
+            properties: new Dictionary<string, object> { [ServiceBusProcessing.EarlierDeliveriesProperty] = ProcessorHarness.MaxDeliveryCount - 1 });
+
+        await ProcessAsync(message);
+
+        await _actions.Received(1).DeadLetterMessageAsync(message, Arg.Any<Dictionary<string, object>?>(), "DELIVERY_EXHAUSTED", Arg.Any<string?>(), Arg.Any<CancellationToken>());
+        AssertSettledOnce();
+        Assert.Empty(_harness.Scheduler.ReceivedCalls());
+    }
+
+    [Fact]
+    public async Task When_the_retry_cannot_be_scheduled_the_message_is_abandoned_so_it_comes_back_rather_than_never()
+    {
+        _harness.GivenHandlerReturns(new HandlerResult.RetryLater("ERP Throttled", TimeSpan.FromSeconds(30)));
+        _harness.Scheduler.ScheduleAsync(Arg.Any<string>(), Arg.Any<ServiceBusMessage>(), Arg.Any<DateTimeOffset>(), Arg.Any<CancellationToken>())
+            .Returns(Task.FromException(new InvalidOperationException("Service Bus unreachable")));
         var message = TestData.MessageFor(TestData.TimeApprovedEnvelope(), deliveryCount: 2);
 
         await ProcessAsync(message);
 
         await _actions.Received(1).AbandonMessageAsync(message, Arg.Any<IDictionary<string, object>?>(), Arg.Any<CancellationToken>());
         AssertSettledOnce();
-        Assert.Empty(_harness.RaisedExceptions());
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public class TimeExpenseWebhookTests
     {
         var limitsInUse = limits ?? _limits;
         var ingress = WebhookHttp.Ingress([new SandboxPsaTimeWebhookMapper()], _publisher, _correlationLog, limitsInUse);
-        var functions = new TimeExpenseFunctions(ingress, limitsInUse, new ProcessorHarness().Build());
+        var harness = new ProcessorHarness();
+        var functions = new TimeExpenseFunctions(ingress, limitsInUse, harness.Build(), harness.ServiceBus());
 
         var httpContext = new DefaultHttpContext();
         httpContext.Request.Method = "POST";

@@ -40,6 +40,12 @@ public sealed class ServiceBusTests
     }
 
     [Fact]
+    public void Every_app_may_send_to_the_queue_it_reads_because_a_retry_that_waits_is_a_scheduled_copy_on_it()
+    {
+        Assert.All(Templates.Apps, app => Assert.Contains(app.ReceivesFrom, app.SendsTo));
+    }
+
+    [Fact]
     public void Duplicate_detection_is_on_with_a_window_Service_Bus_accepts()
     {
         Assert.Equal(true.ToString(), QueueProperties["requiresDuplicateDetection"]?.ToString(), ignoreCase: true);

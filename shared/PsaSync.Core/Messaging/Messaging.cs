@@ -30,7 +30,7 @@ public enum SettlementAction
     /// <summary>Done (including "done by raising an exception item"): remove the message.</summary>
     Complete,
 
-    /// <summary>Give the message back for another delivery, after <see cref="Settlement.RetryAfter"/> where the transport can wait.</summary>
+    /// <summary>Give the message back for another delivery after <see cref="Settlement.RetryAfter"/> (on Service Bus: a scheduled copy).</summary>
     Abandon,
 
     /// <summary>Move the message aside with a reason; an exception item says what to do about it.</summary>

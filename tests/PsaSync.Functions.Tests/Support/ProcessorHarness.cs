@@ -6,6 +6,7 @@ using PsaSync.Core.Idempotency;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Telemetry;
 using PsaSync.Core.Tracing;
+using PsaSync.Functions.Shared;
 
 namespace PsaSync.Functions.Tests.Support;
 
@@ -24,6 +25,11 @@ internal sealed class ProcessorHarness
 
     public DeliveryPolicy Policy { get; } = new() { MaxDeliveryCount = MaxDeliveryCount };
 
+    /// <summary>Where the Service Bus triggers schedule delayed retries.</summary>
+    public IServiceBusScheduler Scheduler { get; } = Substitute.For<IServiceBusScheduler>();
+
+    public ManualClock Clock { get; } = new();
+
     public ProcessorHarness()
     {
         TimeApprovedHandler.EventType.Returns(TimeApproved.EventType);
@@ -37,6 +43,9 @@ internal sealed class ProcessorHarness
     /// <summary>The processor of <paramref name="domain"/> with exactly <paramref name="handlers"/>.</summary>
     public EnvelopeProcessor Build(string domain, IEnumerable<IEventHandler> handlers) =>
         new(domain, handlers, Ledger, CorrelationLog, Exceptions, Policy, TimeProvider.System, Substitute.For<IBusinessTelemetry>(), NullLogger<EnvelopeProcessor>.Instance);
+
+    /// <summary>The Service Bus settlement the function classes use, over <see cref="Scheduler"/> and <see cref="Clock"/>.</summary>
+    public ServiceBusProcessing ServiceBus() => new(Scheduler, Clock, NullLogger<ServiceBusProcessing>.Instance);
 
     public void GivenHandlerReturns(HandlerResult result) =>
         TimeApprovedHandler.HandleAsync(Arg.Any<EventEnvelope>(), Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(result);

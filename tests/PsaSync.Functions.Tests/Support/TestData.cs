@@ -25,9 +25,11 @@ internal static class TestData
     public static string TimeApprovedWebhookBody(params TimeEntry[] entries) =>
         SandboxPsaWebhookWriter.TimeApproved(entries.Length == 0 ? [TimeEntry()] : entries, Now);
 
-    public static ServiceBusReceivedMessage MessageFor(EventEnvelope envelope, int deliveryCount = 1) =>
-        Message(envelope.ToJson(), envelope.IdempotencyKey, deliveryCount);
+    public static ServiceBusReceivedMessage MessageFor(EventEnvelope envelope, int deliveryCount = 1, IDictionary<string, object>? properties = null) =>
+        Message(envelope.ToJson(), envelope.IdempotencyKey, deliveryCount, properties, envelope.CorrelationId);
 
-    public static ServiceBusReceivedMessage Message(string body, string messageId = "msg-1", int deliveryCount = 1) =>
-        ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromString(body), messageId: messageId, deliveryCount: deliveryCount);
+    public static ServiceBusReceivedMessage Message(string body, string messageId = "msg-1", int deliveryCount = 1, IDictionary<string, object>? properties = null,
+        string? correlationId = null) =>
+        ServiceBusModelFactory.ServiceBusReceivedMessage(body: BinaryData.FromString(body), messageId: messageId, correlationId: correlationId,
+            properties: properties, deliveryCount: deliveryCount);
 }

@@ -43,6 +43,9 @@ public class ServiceBusSender : IAsyncDisposable
 
     public virtual Task SendMessagesAsync(ServiceBusMessageBatch messageBatch, CancellationToken cancellationToken = default) => throw StandIn.NotAvailable();
 
+    public virtual Task<long> ScheduleMessageAsync(ServiceBusMessage message, DateTimeOffset scheduledEnqueueTime, CancellationToken cancellationToken = default) =>
+        throw StandIn.NotAvailable();
+
     public virtual ValueTask DisposeAsync() => throw StandIn.NotAvailable();
 }
 
