@@ -10,7 +10,9 @@ namespace PsaSync.Storage;
 /// are sent together, one entity-group transaction per partition. Each caller still gets its own outcome: the response
 /// of its row, or the <see cref="RequestFailedException"/> a single write would have thrown (409 for an existing
 /// row on add, 412 for a stale ETag), because a transaction that fails is retried row by row. A caller's write is
-/// durable when its task completes, exactly as with a direct call; only the number of requests changes.
+/// durable when its task completes, exactly as with a direct call; only the number of requests changes. Writes to the
+/// same row are applied in the order they were made: a row's next write waits until its previous one has finished,
+/// whichever flush carries it.
 /// </summary>
 public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxRequestsInFlight = 8)
 {
@@ -24,9 +26,42 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
     {
         var lane = _lanes.GetOrAdd(table.Uri.AbsoluteUri, _ => new Lane(table, maxRequestsInFlight));
         var write = new PendingWrite(action, new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var row = (action.Entity.PartitionKey, action.Entity.RowKey);
+        Task? previous;
+        lock (lane.LastWriteOfRow)
+        {
+            lane.LastWriteOfRow.TryGetValue(row, out previous);
+            lane.LastWriteOfRow[row] = write.Done.Task;
+        }
+        if (previous is null)
+        {
+            Enqueue(lane, write);
+        }
+        else
+        {
+            // Concurrent flushes could otherwise apply a row's later write first.
+            previous.ContinueWith(_ => Enqueue(lane, write), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+        write.Done.Task.ContinueWith(_ => Forget(lane, row, write.Done.Task), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return write.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    private void Enqueue(Lane lane, PendingWrite write)
+    {
         lane.Queue.Enqueue(write);
         TryStartFlush(lane);
-        return write.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Drops the row's entry once its last write has finished, so the map holds only rows being written.</summary>
+    private static void Forget(Lane lane, (string, string) row, Task finished)
+    {
+        lock (lane.LastWriteOfRow)
+        {
+            if (lane.LastWriteOfRow.TryGetValue(row, out var last) && last == finished)
+            {
+                lane.LastWriteOfRow.Remove(row);
+            }
+        }
     }
 
     /// <summary>Starts a flush unless enough are in flight; a finishing flush starts the next one if writes wait.</summary>
@@ -62,22 +97,13 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
         }
     }
 
-    /// <summary>One partition's writes, in arrival order; a row written twice goes in a later transaction than its first write.</summary>
+    /// <summary>One partition's writes in transactions of up to 100 (each row at most once: its next write waits for this one).</summary>
     private static async Task WritePartitionAsync(Lane lane, List<PendingWrite> writes)
     {
-        var chunk = new List<PendingWrite>();
-        var rows = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var write in writes)
+        foreach (var chunk in writes.Chunk(TransactionLimit))
         {
-            if (chunk.Count == TransactionLimit || !rows.Add(write.Action.Entity.RowKey))
-            {
-                await SubmitAsync(lane, chunk);
-                chunk = [];
-                rows = new HashSet<string>(StringComparer.Ordinal) { write.Action.Entity.RowKey };
-            }
-            chunk.Add(write);
+            await SubmitAsync(lane, [.. chunk]);
         }
-        await SubmitAsync(lane, chunk);
     }
 
     /// <summary>Sends one chunk, as few requests to the table at a time as the lane allows: writes wait and group meanwhile.</summary>
@@ -148,7 +174,7 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
 
     private sealed record PendingWrite(TableTransactionAction Action, TaskCompletionSource<Response> Done);
 
-    /// <summary>The writes waiting for one table, how many flushes of it are in flight, and its request slots.</summary>
+    /// <summary>The writes waiting for one table, the rows being written, how many flushes of it are in flight, and its request slots.</summary>
     private sealed class Lane(TableClient table, int maxRequestsInFlight)
     {
         public TableClient Table { get; } = table;
@@ -156,6 +182,9 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
         public SemaphoreSlim Requests { get; } = new(maxRequestsInFlight, maxRequestsInFlight);
 
         public ConcurrentQueue<PendingWrite> Queue { get; } = new();
+
+        /// <summary>The last write made to each row whose writes have not all finished.</summary>
+        public Dictionary<(string PartitionKey, string RowKey), Task> LastWriteOfRow { get; } = [];
 
         public int FlushesInFlight;
     }

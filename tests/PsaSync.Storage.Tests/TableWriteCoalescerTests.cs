@@ -58,14 +58,51 @@ public sealed class TableWriteCoalescerTests(AzuriteFixture azurite) : AzuriteTe
     }
 
     [Fact]
-    public async Task Writes_of_one_row_are_applied_in_the_order_they_were_made()
+    public async Task Writes_of_one_row_are_applied_in_the_order_they_were_made_even_when_a_later_flush_finishes_first()
     {
-        var table = await Tables.GetAsync("coalesced", Ct);
+        var table = new FirstTransactionHeld(await Tables.GetAsync("coalesced", Ct));
+        Task<Response> Upsert(string row, int value) =>
+            _writes.WriteAsync(table, new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("p", row) { ["Value"] = value }), Ct);
 
-        var writes = Enumerable.Range(0, 25).Select(i => _writes.WriteAsync(table,
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity("p", i % 5 == 0 ? "same" : $"other{i}") { ["Value"] = i }), Ct)).ToList();
-        await Task.WhenAll(writes);
+        // The first flush carries the row's first write and is held at the table.
+        var first = new[] { Upsert("same", 1), Upsert("a", 0), Upsert("b", 0) };
+        await table.Held.Task;
+        // Meanwhile the row's second write and a write of another row are made; the other row goes through at once.
+        var second = Upsert("same", 2);
+        await Upsert("c", 0);
+        table.Release.SetResult();
+        await Task.WhenAll([.. first, second]);
 
-        Assert.Equal(20, (await table.GetEntityAsync<TableEntity>("p", "same", cancellationToken: Ct)).Value.GetInt32("Value"));
+        Assert.Equal(2, (await table.GetEntityAsync<TableEntity>("p", "same", cancellationToken: Ct)).Value.GetInt32("Value"));
+    }
+
+    /// <summary>A table whose first transaction waits until the test releases it, so that a later flush can overtake it.</summary>
+    private sealed class FirstTransactionHeld(TableClient inner) : TableClient
+    {
+        private int _transactions;
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override Uri Uri => inner.Uri;
+
+        public override async Task<Response<IReadOnlyList<Response>>> SubmitTransactionAsync(IEnumerable<TableTransactionAction> transactionActions,
+            CancellationToken cancellationToken = default)
+        {
+            var actions = transactionActions.ToList();
+            if (Interlocked.Increment(ref _transactions) == 1)
+            {
+                Held.SetResult();
+                await Release.Task;
+            }
+            return await inner.SubmitTransactionAsync(actions, cancellationToken);
+        }
+
+        public override Task<Response> UpsertEntityAsync<T>(T entity, TableUpdateMode mode = TableUpdateMode.Merge, CancellationToken cancellationToken = default) =>
+            inner.UpsertEntityAsync(entity, mode, cancellationToken);
+
+        public override Task<Response<T>> GetEntityAsync<T>(string partitionKey, string rowKey, IEnumerable<string>? select = null, CancellationToken cancellationToken = default) =>
+            inner.GetEntityAsync<T>(partitionKey, rowKey, select, cancellationToken);
     }
 }
