@@ -114,8 +114,9 @@ var queueNames = [
 var tablePrefix = 'psasync'
 
 // The four function apps. serviceName is the azure.yaml service (tagged azd-service-name). sendsTo: the queues the
-// app publishes to (its webhooks' queues; the customer handler also re-drives parked project events to
-// project-setup; the operations API in invoice-status replays a failed event to its domain's queue).
+// app publishes to (its webhooks' queues, where it also schedules its own delayed retries; the customer handler
+// re-drives parked project events to project-setup, and the project handler re-drives parked time, expenses and
+// milestones to time-expense; the operations API in invoice-status replays a failed event to its domain's queue).
 // receivesFrom: the queue its Service Bus trigger reads. taskHub: its own Durable task hub, because the four apps share one storage
 // account (time-expense runs the billing-readiness orchestrations). settings: app settings only this app reads
 // (its timer schedules). The order matters for the SERVICE_*_NAME outputs at the end of this file.
@@ -137,6 +138,7 @@ var apps = [
     serviceName: 'project-setup'
     sendsTo: [
       'project-setup'
+      'time-expense'
     ]
     receivesFrom: 'project-setup'
     taskHub: 'PsaSyncProjectSetup'

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.ErpBudget;
+using PsaSync.Core.Events;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
@@ -196,6 +197,7 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
             options.AddPolicy(counter, HttpPipelinePosition.PerCall);
             return new TableServiceClient(connectionString, options);
         });
+        services.AddSingleton<IMessagePublisher, NothingPublishedAgain>();
         // Replaces the registration AddPsaSync made: the same budget around the sandbox ERP, with confirmation times noted.
         services.AddSingleton<IErpConnector>(sp =>
             new BudgetedErpConnector(PostingTimes.Wrap(sp.GetRequiredService<SandboxErp>(), clock, confirmed), sp.GetRequiredService<ErpRequestBudget>()));
@@ -204,4 +206,14 @@ public sealed class MacroRun(BenchPath path, int entries, double factor, string 
 
     private static double Percentile(List<double> sorted, double share) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(share * sorted.Count) - 1)];
+}
+
+/// <summary>
+/// The burst's queue is the run's own channel, and every project is seeded, so nothing waits in the parking lot to be
+/// published again. A publication would mean the measured path is not month-end's, so it stops the run.
+/// </summary>
+internal sealed class NothingPublishedAgain : IMessagePublisher
+{
+    public Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"The month-end benchmark published {envelopes.Count} event(s) to {queueName}: a time entry waited for a project that should have been seeded.");
 }

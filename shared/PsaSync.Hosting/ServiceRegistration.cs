@@ -96,6 +96,7 @@ public static class ServiceRegistration
         services.AddSingleton<PostedTimeRecorder>();
         services.AddSingleton<ReferenceDataCache>();
         services.AddSingleton<ParkedEventRedriver>();
+        services.AddSingleton<EventParking>();
         services.AddKeyedSingleton<IEventHandler, CustomerUpsertedHandler>(QueueNames.CustomerMaster);
         services.AddKeyedSingleton<IEventHandler, ProjectChangedHandler>(QueueNames.ProjectSetup);
         services.AddSingleton<TimeReversals>();
@@ -126,7 +127,7 @@ public static class ServiceRegistration
         services.AddSingleton<IScheduledJob, ExceptionBacklogJob>();
         services.AddSingleton<IScheduledJob, CostPostingJob>();
         services.AddSingleton<IScheduledJob>(sp => new ParkingSweepJob(
-            sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<TimeProvider>())
+            sp.GetRequiredService<IParkingLot>(), sp.GetRequiredService<IExceptionStore>(), sp.GetRequiredService<IDedupeLedger>(), sp.GetRequiredService<TimeProvider>())
         {
             MaxWait = options.Parking.MaxWait,
         });

@@ -59,6 +59,33 @@ public sealed class CustomerAndProjectSyncTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Time_that_arrives_before_its_project_and_its_customer_waits_for_both_and_is_posted_by_itself()
+    {
+        await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        var project = Project("PRJ-250", "ACC-250");
+        runtime.Psa.AddProject(project);
+        var entry = new TimeEntry("TE-250", 1, "PRJ-250", "EMP-001", Start.AddDays(5), 6m, true, "Consultant");
+        runtime.Psa.RecordApprovedTime(entry);
+
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([entry], DateTimeOffset.UtcNow));
+        await runtime.PostAsync("psa/projects", SandboxPsaWebhookWriter.ProjectChanged(project, DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+
+        Assert.Empty(runtime.Erp.TimeLines);
+        Assert.Equal([ReasonCodes.ProjectWaitingForCustomer.Code, ReasonCodes.WaitingForProject.Code],
+            (await runtime.OpenExceptionsAsync()).Select(x => x.ReasonCode).Order());
+
+        await runtime.PostAsync("crm/accounts", SandboxCrmWebhookWriter.ClosedWon(Customer("ACC-250"), 1, DateTimeOffset.UtcNow));
+        await runtime.DrainAsync();
+
+        var line = Assert.Single(runtime.Erp.TimeLines).Line;
+        Assert.Equal(Assert.Single(runtime.Erp.Projects).ErpProjectCode, line.ErpProjectCode);
+        Assert.Equal(6m, line.Hours);
+        Assert.True(runtime.Psa.TimeEntryStatus.ContainsKey("TE-250"), "the PSA should show the entry as transferred");
+        Assert.Empty(await runtime.OpenExceptionsAsync());
+    }
+
+    [Fact]
     public async Task The_same_webhooks_delivered_five_times_yield_one_ERP_customer_and_one_ERP_project()
     {
         await using var runtime = await LocalRuntimeHarness.StartAsync(azurite, new Dictionary<string, string?>

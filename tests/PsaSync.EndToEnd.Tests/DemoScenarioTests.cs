@@ -40,7 +40,7 @@ public sealed class DemoScenarioTests(AzuriteFixture azurite)
             [ReasonCodes.CustomerLikelyDuplicate.Code] = 1,
             [ReasonCodes.ProjectPurchaseOrderMissing.Code] = 1,
             [ReasonCodes.HoursOutOfRange.Code] = 1,
-            [ReasonCodes.ProjectNotInErp.Code] = 1,
+            [ReasonCodes.WaitingForProject.Code] = 1,
             [ReasonCodes.ReconciliationDrift.Code] = 2,
             [ReasonCodes.BillingLedgerMismatch.Code] = 1,
         }, summary.OpenExceptionsByReason);

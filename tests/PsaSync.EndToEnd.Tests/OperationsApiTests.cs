@@ -23,6 +23,8 @@ public sealed class OperationsApiTests(AzuriteFixture azurite)
     public async Task A_rejected_entry_replayed_after_its_cause_is_fixed_posts_once_and_resolves_its_item()
     {
         await using var runtime = await LocalRuntimeHarness.StartAsync(azurite);
+        // The project is on hold in the ERP, so its time is refused (not parked: the project exists).
+        runtime.Erp.SeedProject(new ErpProject("EP-0900", "PRJ-900", Active: false));
         await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([Entry], DateTimeOffset.UtcNow));
         await runtime.DrainAsync();
 

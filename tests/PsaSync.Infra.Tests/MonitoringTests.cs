@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using NSubstitute;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Idempotency;
 using PsaSync.Core.Model;
 using PsaSync.Core.Parking;
 using PsaSync.Core.Reconciliation;
@@ -155,7 +156,7 @@ public sealed class MonitoringTests
     {
         var parkingLot = Substitute.For<IParkingLot>();
         parkingLot.ListParkedBeforeAsync(Arg.Any<DateTimeOffset>(), Arg.Any<CancellationToken>()).Returns(Task.FromResult<IReadOnlyList<ParkedItem>>([]));
-        var sweep = new ParkingSweepJob(parkingLot, Substitute.For<IExceptionStore>(), TimeProvider.System);
+        var sweep = new ParkingSweepJob(parkingLot, Substitute.For<IExceptionStore>(), Substitute.For<IDedupeLedger>(), TimeProvider.System);
 
         return [Report(healed: 1, leftForAPerson: 2).Summary, await sweep.RunAsync(CancellationToken.None)];
     }

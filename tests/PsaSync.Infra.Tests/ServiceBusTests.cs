@@ -90,16 +90,23 @@ public sealed class ServiceBusTests
     }
 
     [Fact]
-    public void The_customer_master_app_may_re_drive_parked_project_events()
+    public void Each_parent_app_may_re_drive_the_parked_events_of_its_children_to_their_queue()
     {
-        // Projects wait for their customer in the parking lot with queue project-setup; when the customer syncs,
-        // the customer handler (in the customer-master app) publishes them to that queue again.
+        // A child waits in the parking lot with its own domain's queue; when the parent syncs, the parent's handler
+        // (in the parent's app) publishes it to that queue again: projects after their customer, and time, expenses
+        // and milestones after their project.
         var projectHandler = Repo.Read("shared/PsaSync.Core/MasterData/ProjectChangedHandler.cs");
         var customerHandler = Repo.Read("shared/PsaSync.Core/MasterData/CustomerUpsertedHandler.cs");
-        Assert.Contains("new ParkedItem(parent, QueueNames.ProjectSetup", projectHandler, StringComparison.Ordinal);
-        Assert.Contains("redriver.RedriveAsync(", customerHandler, StringComparison.Ordinal);
-
+        Assert.Contains("ParentWait.Customer(", projectHandler, StringComparison.Ordinal);
+        Assert.Contains("parking.ReleaseAsync(Domain, envelope, record, ParentKeys.Customer(", customerHandler, StringComparison.Ordinal);
         Assert.Contains(QueueNames.ProjectSetup, Templates.App("customer-master").SendsTo);
+
+        foreach (var child in new[] { "TimeApprovedHandler", "ExpenseApprovedHandler", "MilestoneCompletedHandler" })
+        {
+            Assert.Contains("parking.ParkAsync(Domain, envelope, record, ParentWait.Project(", Repo.Read($"shared/PsaSync.Core/TimeExpense/{child}.cs"), StringComparison.Ordinal);
+        }
+        Assert.Contains("parking.ReleaseAsync(Domain, envelope, record, ParentKeys.Project(", projectHandler, StringComparison.Ordinal);
+        Assert.Contains(QueueNames.TimeExpense, Templates.App("project-setup").SendsTo);
     }
 
     [Fact]

@@ -154,15 +154,14 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             }
             await DrainAsync(cancellationToken);
 
-            // What an operator does after such a month (docs/operations.md "Replaying"): first what exhausted its
-            // deliveries during the outage, then what arrived before its project existed, once the projects are in.
-            output.WriteLine("3. Operator replays DELIVERY_EXHAUSTED, then PROJECT_NOT_IN_ERP; drain after each ...");
-            foreach (var reason in new[] { ReasonCodes.DeliveryExhausted.Code, ReasonCodes.ProjectNotInErp.Code })
+            // What an operator does after such a month (docs/operations.md "Replaying"): replay what exhausted its
+            // deliveries during the outage. What arrived before its parent needs nothing: it waited and continued.
+            output.WriteLine("3. Operator replays DELIVERY_EXHAUSTED; drain ...");
+            using (var replay = await runtime.Http.PostAsync($"api/ops/exceptions/replay?reason={ReasonCodes.DeliveryExhausted.Code}", null, cancellationToken))
             {
-                using var replay = await runtime.Http.PostAsync($"api/ops/exceptions/replay?reason={reason}", null, cancellationToken);
                 _replayed += (await replay.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("replayed").GetInt32();
-                await DrainAsync(cancellationToken);
             }
+            await DrainAsync(cancellationToken);
 
             output.WriteLine("4. Month end: billing for every project and period with approved work, invoice feedback, billing reconciliation ...");
             var billing = await BillEverythingAsync(runtime, scenario, cancellationToken);

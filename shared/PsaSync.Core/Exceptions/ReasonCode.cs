@@ -47,7 +47,12 @@ public static class ReasonCodes
     public static readonly ReasonCode ProjectNotInErp = new(
         "PROJECT_NOT_IN_ERP", ExceptionOwner.Pmo,
         "The project is not set up in the ERP",
-        "Activate the project in the PSA so that project setup creates it in the ERP, then replay this item.");
+        "Activate the project in the PSA so that project setup creates it in the ERP; records waiting for it then continue by themselves. If the ERP project exists but is inactive, reactivate it and replay this item.");
+
+    public static readonly ReasonCode WaitingForProject = new(
+        "RECORD_WAITING_FOR_PROJECT", ExceptionOwner.IntegrationSupport,
+        "The record waits for its project to be set up in the ERP",
+        "Nothing to do yet: the record continues by itself when project setup has created the project in the ERP. If it waits long, check the project's own exception items.");
 
     public static readonly ReasonCode FiscalPeriodClosed = new(
         "ERP_PERIOD_CLOSED", ExceptionOwner.FinanceOps,
@@ -253,7 +258,7 @@ public static class ReasonCodes
         TimeCreditCandidate, TimeOutsideProjectDates, TimeBillableOnFixedFee, TimeRateMissing, ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
         BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
-        HoursOutOfRange, ProjectNotInErp, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
+        HoursOutOfRange, ProjectNotInErp, WaitingForProject, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
         CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,
         ProjectCurrencyNotAllowed, ProjectTaxCodeUnknown, ProjectBillingDataMissing, ProjectContractMissing, ProjectPurchaseOrderMissing,

@@ -22,7 +22,7 @@ public sealed class CustomerUpsertedHandler(
     IPsaConnector psa,
     ICrossReferenceMap crossReferences,
     ReferenceDataCache referenceData,
-    ParkedEventRedriver redriver,
+    EventParking parking,
     IWatermarkStore identities,
     HandlerSupport support) : IEventHandler
 {
@@ -72,11 +72,7 @@ public sealed class CustomerUpsertedHandler(
                 $"PSA customer {psaCustomerId} carries ERP customer {customer.CustomerNumber}{(crmAccountId is null ? "" : $" and CRM account {crmAccountId}")}.", cancellationToken);
 
             await support.ResolveAsync(Domain, record, cancellationToken);
-            var redriven = await redriver.RedriveAsync(ParentKeys.Customer(customerKey), cancellationToken);
-            if (redriven > 0)
-            {
-                await support.TraceAsync(Domain, envelope, record, TraceSteps.Redriven, $"{redriven} parked record(s) waiting for this customer were queued again.", cancellationToken);
-            }
+            await parking.ReleaseAsync(Domain, envelope, record, ParentKeys.Customer(customerKey), cancellationToken);
             return new HandlerResult.Done($"erp-customer:{customer.CustomerNumber};psa-customer:{psaCustomerId}");
         }, cancellationToken);
     }

@@ -15,7 +15,8 @@ namespace PsaSync.Core.MasterData;
 /// <summary>
 /// Project setup: a PSA project reaches the ERP only when it is ready (customer synced, legal entity,
 /// currency, tax code, billing data, contract, PO, dimensions). A project whose customer has not synced yet is
-/// parked and continues by itself when the customer does. The ERP project and contract are created once
+/// parked and continues by itself when the customer does; records of the project that arrived before it (time, expenses,
+/// milestones) continue once it is active in the ERP. The ERP project and contract are created once
 /// (looked up by the PSA project id first), status changes follow, and the ERP code is written back to the PSA.
 /// A version older than the one already applied is ignored, so out-of-order deliveries cannot undo a change.
 /// </summary>
@@ -24,8 +25,7 @@ public sealed class ProjectChangedHandler(
     IPsaConnector psa,
     ICrossReferenceMap crossReferences,
     ReferenceDataCache referenceData,
-    IParkingLot parkingLot,
-    ParkedEventRedriver redriver,
+    EventParking parking,
     IWatermarkStore appliedVersions,
     IProjectProfiles profiles,
     HandlerSupport support) : IEventHandler
@@ -51,7 +51,10 @@ public sealed class ProjectChangedHandler(
             var customerNumber = await FindErpCustomerAsync(project.CustomerKey, cancellationToken);
             if (customerNumber is null)
             {
-                return await ParkAsync(project, envelope, record, cancellationToken);
+                var wait = ParentWait.Customer(project.CustomerKey);
+                return await parking.ParkAsync(Domain, envelope, record, wait,
+                    $"Project {project.ProjectId} is waiting for {wait.WaitingFor}, which is not in the ERP yet. It continues by itself when the customer syncs.",
+                    async () => await FindErpCustomerAsync(project.CustomerKey, cancellationToken) is not null, cancellationToken);
             }
             var customer = await erp.GetCustomerAsync(customerNumber, cancellationToken);
             if (customer is null)
@@ -88,30 +91,17 @@ public sealed class ProjectChangedHandler(
             await profiles.SaveAsync(project, cancellationToken);
             await RecordAppliedVersionAsync(project, cancellationToken);
             await support.ResolveAsync(Domain, record, cancellationToken);
+            if (erpProject.Active)
+            {
+                // Time, expenses and milestones that arrived before the project continue now.
+                await parking.ReleaseAsync(Domain, envelope, record, ParentKeys.Project(project.ProjectId), cancellationToken);
+            }
             return new HandlerResult.Done($"erp-project:{erpProject.ErpProjectCode}");
         }, cancellationToken);
     }
 
     private async Task<string?> FindErpCustomerAsync(string customerKey, CancellationToken cancellationToken) =>
         (await crossReferences.FindAsync(EntityKinds.Customer, SystemNames.CustomerKey, customerKey, cancellationToken))?.IdIn(SystemNames.Erp);
-
-    private async Task<HandlerResult> ParkAsync(Project project, EventEnvelope envelope, RecordRef record, CancellationToken cancellationToken)
-    {
-        var parent = ParentKeys.Customer(project.CustomerKey);
-        var waitingFor = $"customer {project.CustomerKey}";
-        await parkingLot.ParkAsync(new ParkedItem(parent, QueueNames.ProjectSetup, Domain, record, waitingFor,
-            ReasonCodes.ProjectCustomerNeverSynced.Code, support.Clock.GetUtcNow(), envelope), cancellationToken);
-        await support.RaiseAsync(Domain, envelope, record, ReasonCodes.ProjectWaitingForCustomer,
-            $"Project {project.ProjectId} is waiting for {waitingFor}, which is not in the ERP yet. It continues by itself when the customer syncs.",
-            cancellationToken);
-
-        // The customer may have synced between the look-up and the parking; then its release has already run.
-        if (await FindErpCustomerAsync(project.CustomerKey, cancellationToken) is not null)
-        {
-            await redriver.RedriveAsync(parent, cancellationToken);
-        }
-        return new HandlerResult.Parked(waitingFor);
-    }
 
     private async Task RecordAppliedVersionAsync(Project project, CancellationToken cancellationToken)
     {

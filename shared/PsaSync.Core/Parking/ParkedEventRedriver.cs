@@ -13,11 +13,20 @@ public sealed class ParkedEventRedriver(IParkingLot parkingLot, IMessagePublishe
     public async Task<int> RedriveAsync(string parentKey, CancellationToken cancellationToken)
     {
         var waiting = await parkingLot.ListWaitingForAsync(parentKey, cancellationToken);
+        if (waiting.Count == 0)
+        {
+            return 0;
+        }
+        // A project's time can be thousands of entries: each queue gets them in one publication, the timeline in one write.
+        foreach (var queue in waiting.GroupBy(item => item.Queue))
+        {
+            await publisher.PublishAsync(queue.Key, [.. queue.Select(item => item.Envelope.Republish())], cancellationToken);
+        }
+        var now = clock.GetUtcNow();
+        await correlationLog.AppendRangeAsync([.. waiting.Select(item => new TraceEntry(item.Envelope.CorrelationId, now, item.Domain, TraceSteps.Redriven,
+            $"{item.WaitingFor} has synced; {item.Record} is queued again.", item.Record))], cancellationToken);
         foreach (var item in waiting)
         {
-            await publisher.PublishAsync(item.Queue, [item.Envelope.Republish()], cancellationToken);
-            await correlationLog.AppendAsync(new TraceEntry(item.Envelope.CorrelationId, clock.GetUtcNow(), item.Domain, TraceSteps.Redriven,
-                $"{item.WaitingFor} has synced; {item.Record} is queued again.", item.Record), cancellationToken);
             await parkingLot.RemoveAsync(item, cancellationToken);
         }
         return waiting.Count;

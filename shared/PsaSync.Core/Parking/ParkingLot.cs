@@ -4,8 +4,8 @@ using PsaSync.Core.Model;
 namespace PsaSync.Core.Parking;
 
 /// <summary>
-/// An event that arrived before the record it depends on (a project before its customer). It waits here,
-/// keyed by its parent, and goes back to its queue when the parent syncs.
+/// An event that arrived before the record it depends on (a project before its customer, time before its project). It
+/// waits here, keyed by its parent, and goes back to its queue when the parent syncs.
 /// </summary>
 public sealed record ParkedItem(
     string ParentKey,
@@ -21,6 +21,8 @@ public sealed record ParkedItem(
 public static class ParentKeys
 {
     public static string Customer(string customerKey) => $"customer:{customerKey}";
+
+    public static string Project(string psaProjectId) => $"project:{psaProjectId}";
 }
 
 public interface IParkingLot

@@ -1,13 +1,15 @@
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Idempotency;
 using PsaSync.Core.Scheduling;
 
 namespace PsaSync.Core.Parking;
 
 /// <summary>
 /// Turns items parked for longer than <see cref="MaxWait"/> into exception items for a person. The items stay
-/// parked: if the parent does sync later, they still continue by themselves.
+/// parked: if the parent does sync later, they still continue by themselves. An item whose event went through another
+/// way meanwhile (an operator's replay, the source sending it again) has nothing left to wait for and is removed.
 /// </summary>
-public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exceptions, TimeProvider clock) : IScheduledJob
+public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exceptions, IDedupeLedger dedupe, TimeProvider clock) : IScheduledJob
 {
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromHours(24);
 
@@ -16,13 +18,20 @@ public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exce
     public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var overdue = await parkingLot.ListParkedBeforeAsync(clock.GetUtcNow() - MaxWait, cancellationToken);
+        var done = 0;
         foreach (var item in overdue)
         {
+            if ((await dedupe.GetAsync(item.Envelope.IdempotencyKey, cancellationToken))?.Status == ClaimStatus.AlreadyCompleted)
+            {
+                await parkingLot.RemoveAsync(item, cancellationToken);
+                done++;
+                continue;
+            }
             var reason = ReasonCodes.Find(item.TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
             await exceptions.RaiseAsync(new NewException(reason,
                 $"{item.Record} has waited since {item.ParkedAt:yyyy-MM-dd HH:mm} UTC for {item.WaitingFor} to sync.",
                 item.Domain, item.Record, item.Envelope.CorrelationId, item.Envelope.IdempotencyKey, item.Envelope), cancellationToken);
         }
-        return $"{overdue.Count} parked item(s) waited longer than {MaxWait}.";
+        return $"{overdue.Count - done} parked item(s) waited longer than {MaxWait}; {done} went through another way and were removed.";
     }
 }

@@ -3,15 +3,17 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
+using PsaSync.Core.Parking;
 using PsaSync.Core.Tracing;
 
 namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
 /// Approved expense → unbilled ledger (billable amount with the markup applied). Non-billable expenses are accepted and
-/// traced but not ledgered. Safe to run any number of times for the same expense version: the ledger adds a key once.
+/// traced but not ledgered. An expense for a project PsaSync has not set up yet is parked until it has. Safe to run any
+/// number of times for the same expense version: the ledger adds a key once.
 /// </summary>
-public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledLedger ledger, HandlerSupport support) : IEventHandler
+public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledLedger ledger, EventParking parking, HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.TimeExpense;
 
@@ -51,8 +53,9 @@ public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledL
             var project = await projects.GetAsync(expense.ProjectId, cancellationToken);
             if (project is null)
             {
-                return await support.RejectAsync(Domain, envelope, record, ReasonCodes.ProjectNotInErp,
-                    $"Expense {expense.ExpenseId} is for project {expense.ProjectId}, which PsaSync has not set up.", cancellationToken);
+                return await parking.ParkAsync(Domain, envelope, record, ParentWait.Project(expense.ProjectId),
+                    $"Expense {expense.ExpenseId} is for project {expense.ProjectId}, which PsaSync has not set up in the ERP yet. It continues by itself when the project syncs.",
+                    async () => await projects.GetAsync(expense.ProjectId, cancellationToken) is not null, cancellationToken);
             }
             if (!string.Equals(project.Currency, expense.Currency, StringComparison.Ordinal))
             {

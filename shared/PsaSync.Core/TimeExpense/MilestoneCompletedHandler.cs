@@ -3,15 +3,17 @@ using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
+using PsaSync.Core.Parking;
 using PsaSync.Core.Tracing;
 
 namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
 /// Completed milestone → unbilled ledger (the milestone amount), provided the milestone is in the project's plan with
-/// the same amount. Safe to run any number of times: the ledger adds a milestone once.
+/// the same amount; a milestone of a project PsaSync has not set up yet is parked until it has. Safe to run any number of
+/// times: the ledger adds a milestone once.
 /// </summary>
-public sealed class MilestoneCompletedHandler(IProjectProfiles projects, IUnbilledLedger ledger, HandlerSupport support) : IEventHandler
+public sealed class MilestoneCompletedHandler(IProjectProfiles projects, IUnbilledLedger ledger, EventParking parking, HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.TimeExpense;
 
@@ -27,8 +29,9 @@ public sealed class MilestoneCompletedHandler(IProjectProfiles projects, IUnbill
             var project = await projects.GetAsync(milestone.ProjectId, cancellationToken);
             if (project is null)
             {
-                return await support.RejectAsync(Domain, envelope, record, ReasonCodes.ProjectNotInErp,
-                    $"Milestone {milestone.MilestoneId} is for project {milestone.ProjectId}, which PsaSync has not set up.", cancellationToken);
+                return await parking.ParkAsync(Domain, envelope, record, ParentWait.Project(milestone.ProjectId),
+                    $"Milestone {milestone.MilestoneId} is for project {milestone.ProjectId}, which PsaSync has not set up in the ERP yet. It continues by itself when the project syncs.",
+                    async () => await projects.GetAsync(milestone.ProjectId, cancellationToken) is not null, cancellationToken);
             }
 
             var planned = project.Milestones.FirstOrDefault(m => m.MilestoneId == milestone.MilestoneId);

@@ -5,6 +5,7 @@ using PsaSync.Core.Exceptions;
 using PsaSync.Core.MasterData;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
+using PsaSync.Core.Parking;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Tracing;
 
@@ -13,6 +14,7 @@ namespace PsaSync.Core.TimeExpense;
 /// <summary>
 /// Approved time → checks against the project → ERP project time line (cost) → unbilled ledger (billable hours) → sync
 /// status back in the PSA. A corrected version first reverses the versions before it (<see cref="TimeReversals"/>).
+/// Time for a project that is not in the ERP yet is parked until project setup has created it.
 /// With <see cref="CostPostingMode.Batched"/> (the default) the handler validates the entry and accepts it into the
 /// pending cost postings; the <see cref="CostPostingJob"/> posts it aggregated and writes ledger and PSA. With
 /// <see cref="CostPostingMode.PerRecord"/> it posts the entry in its own ERP request right away. Both are safe to run
@@ -28,6 +30,7 @@ public sealed class TimeApprovedHandler(
     IUnbilledLedger ledger,
     RememberedProjectProfiles setups,
     TimeReversals reversals,
+    EventParking parking,
     HandlerSupport support) : IEventHandler
 {
     public const string Domain = QueueNames.TimeExpense;
@@ -54,11 +57,16 @@ public sealed class TimeApprovedHandler(
         return await support.GuardAsync(Domain, envelope, record, async () =>
         {
             var project = await projects.FindAsync(entry.ProjectId, cancellationToken);
-            if (project is null || !project.Active)
+            if (project is null)
+            {
+                return await parking.ParkAsync(Domain, envelope, record, ParentWait.Project(entry.ProjectId),
+                    $"Time entry {entry.EntryId} is for project {entry.ProjectId}, which is not in the ERP yet. It continues by itself when the project syncs.",
+                    async () => await projects.FindAsync(entry.ProjectId, cancellationToken) is { Active: true }, cancellationToken);
+            }
+            if (!project.Active)
             {
                 return await support.RejectAsync(Domain, envelope, record, ReasonCodes.ProjectNotInErp,
-                    $"Time entry {entry.EntryId} is for project {entry.ProjectId}, which is {(project is null ? "not set up" : "not active")} in the ERP.",
-                    cancellationToken);
+                    $"Time entry {entry.EntryId} is for project {entry.ProjectId}, which is not active in the ERP.", cancellationToken);
             }
 
             if (await setups.GetRememberedAsync(entry.ProjectId, cancellationToken) is { } setup && ProblemWith(entry, setup) is { } problem)

@@ -37,21 +37,24 @@ internal sealed class MasterDataHarness
 
     public ParkedEventRedriver Redriver { get; }
 
+    public EventParking Parking { get; }
+
     public MasterDataHarness()
     {
         Exceptions = new InMemoryExceptionStore(Clock);
         Support = new HandlerSupport(Exceptions, CorrelationLog, Clock, Telemetry);
         Profiles = new InMemoryProjectProfiles();
         Redriver = new ParkedEventRedriver(ParkingLot, Publisher, CorrelationLog, Clock);
+        Parking = new EventParking(ParkingLot, Redriver, Support);
     }
 
     public InMemoryProjectProfiles Profiles { get; }
 
     public CustomerUpsertedHandler CustomerHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
-        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Redriver, AppliedVersions, Support);
+        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Parking, AppliedVersions, Support);
 
     public ProjectChangedHandler ProjectHandler(IErpConnector? erp = null, IPsaConnector? psa = null) =>
-        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), ParkingLot, Redriver, AppliedVersions, Profiles, Support);
+        new(erp ?? Erp, psa ?? Psa, CrossReferences, new ReferenceDataCache(erp ?? Erp, Clock), Parking, AppliedVersions, Profiles, Support);
 
     public Task<HandlerResult> HandleCustomerAsync(EventEnvelope envelope, bool isRedelivery = false) =>
         CustomerHandler().HandleAsync(envelope, isRedelivery, CancellationToken.None);

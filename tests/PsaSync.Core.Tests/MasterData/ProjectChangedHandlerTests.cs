@@ -279,7 +279,7 @@ public class ProjectChangedHandlerTests
             (CrossReference.CrossReference?)null,
             new CrossReference.CrossReference("customer", new Dictionary<string, string> { ["key"] = CustomerKey, ["erp"] = "CUST-00001" }));
         var handler = new Core.MasterData.ProjectChangedHandler(_h.Erp, _h.Psa, crossReferences, new Core.MasterData.ReferenceDataCache(_h.Erp, _h.Clock),
-            _h.ParkingLot, _h.Redriver, _h.AppliedVersions, _h.Profiles, _h.Support);
+            _h.Parking, _h.AppliedVersions, _h.Profiles, _h.Support);
         var envelope = ProjectEnvelope(Project());
 
         var result = await handler.HandleAsync(envelope, false, None);

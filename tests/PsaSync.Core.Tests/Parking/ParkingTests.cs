@@ -2,6 +2,7 @@ using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Idempotency;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Parking;
@@ -40,6 +41,24 @@ public class ParkedEventRedriverTests
         Assert.Equal(["psa:project:PRJ-1:v1", "psa:project:PRJ-2:v1"], _publisher.Published.Select(p => p.Envelope.IdempotencyKey).Order());
         Assert.Empty(_lot.Items);
         Assert.Equal(2, _lot.Removed.Count);
+    }
+
+    [Fact]
+    public async Task A_parent_with_many_waiting_items_queues_them_in_one_publication_per_queue()
+    {
+        for (var i = 1; i <= 250; i++)
+        {
+            await _lot.ParkAsync(Parked("ACC-1", $"PRJ-{i}"), None);
+        }
+        var publisher = Substitute.For<IMessagePublisher>();
+
+        Assert.Equal(250, await Redriver(publisher).RedriveAsync("customer:ACC-1", None));
+
+        var call = Assert.Single(publisher.ReceivedCalls());
+        Assert.Equal(QueueNames.ProjectSetup, call.GetArguments()[0]);
+        Assert.Equal(250, ((IReadOnlyList<EventEnvelope>)call.GetArguments()[1]!).Count);
+        Assert.Equal(250, _log.Entries.Count);
+        Assert.Empty(_lot.Items);
     }
 
     [Fact]
@@ -116,10 +135,11 @@ public class ParkingSweepJobTests
     private readonly InMemoryParkingLot _lot = new();
     private readonly ManualClock _clock = new(TestData.Now);
     private readonly InMemoryExceptionStore _exceptions;
+    private readonly InMemoryDedupeLedger _dedupe = new();
 
     public ParkingSweepJobTests() => _exceptions = new InMemoryExceptionStore(_clock);
 
-    private ParkingSweepJob Job() => new(_lot, _exceptions, _clock) { MaxWait = TimeSpan.FromHours(24) };
+    private ParkingSweepJob Job() => new(_lot, _exceptions, _dedupe, _clock) { MaxWait = TimeSpan.FromHours(24) };
 
     [Fact]
     public void It_is_the_parking_sweep_job()
@@ -163,9 +183,27 @@ public class ParkingSweepJobTests
         var lot = Substitute.For<IParkingLot>();
         lot.ListParkedBeforeAsync(default, default).ReturnsForAnyArgs([]);
 
-        await new ParkingSweepJob(lot, _exceptions, _clock) { MaxWait = TimeSpan.FromHours(6) }.RunAsync(None);
+        await new ParkingSweepJob(lot, _exceptions, _dedupe, _clock) { MaxWait = TimeSpan.FromHours(6) }.RunAsync(None);
 
         await lot.Received(1).ListParkedBeforeAsync(TestData.Now.AddHours(-6), Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
+    public async Task An_overdue_item_whose_event_went_through_another_way_is_removed_and_raises_nothing()
+    {
+        var replayed = ParkedEventRedriverTests.Parked("ACC-1", "PRJ-REPLAYED", parkedAt: TestData.Now.AddDays(-2));
+        var waiting = ParkedEventRedriverTests.Parked("ACC-1", "PRJ-WAITING", parkedAt: TestData.Now.AddDays(-2));
+        await _lot.ParkAsync(replayed, None);
+        await _lot.ParkAsync(waiting, None);
+        // An operator replayed the first one after the customer was set up by hand: its key is done.
+        var claim = await _dedupe.TryClaimAsync(replayed.Envelope.IdempotencyKey, replayed.Envelope.CorrelationId, TimeSpan.FromMinutes(1), None);
+        await _dedupe.RecordOutcomeAsync(claim, DedupeOutcome.Completed, "erp-project:P-1", None);
+
+        var summary = await Job().RunAsync(None);
+
+        Assert.Equal([waiting], _lot.Items);
+        Assert.Equal(new RecordRef("psa", "project", "PRJ-WAITING"), Assert.Single(_exceptions.Raised).SourceRecord);
+        Assert.Contains("1 went through another way and were removed", summary, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -20,7 +20,9 @@ public class ExpenseApprovedHandlerTests
 
     public ExpenseApprovedHandlerTests()
     {
-        _handler = new ExpenseApprovedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry()));
+        var clock = new ManualClock(TestData.Now);
+        var support = new HandlerSupport(_exceptions, _correlationLog, clock, new RecordingTelemetry());
+        _handler = new ExpenseApprovedHandler(_projects, _ledger, new TestParking(support, clock).Parking, support);
         _projects.Projects[TestData.PsaProjectId] = Project();
     }
 
@@ -131,17 +133,5 @@ public class ExpenseApprovedHandlerTests
 
         Assert.IsType<HandlerResult.Done>(result);
         Assert.Single(_ledger.Entries);
-    }
-
-    [Fact]
-    public async Task A_project_PsaSync_has_not_set_up_is_PROJECT_NOT_IN_ERP()
-    {
-        _projects.Projects.Clear();
-
-        var result = await HandleAsync(Expense());
-
-        Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        Assert.Contains(TestData.PsaProjectId, _exceptions.SingleRaised().Message, StringComparison.Ordinal);
-        Assert.Empty(_ledger.Entries);
     }
 }

@@ -20,7 +20,9 @@ public class MilestoneCompletedHandlerTests
 
     public MilestoneCompletedHandlerTests()
     {
-        _handler = new MilestoneCompletedHandler(_projects, _ledger, new HandlerSupport(_exceptions, _correlationLog, new ManualClock(TestData.Now), new RecordingTelemetry()));
+        var clock = new ManualClock(TestData.Now);
+        var support = new HandlerSupport(_exceptions, _correlationLog, clock, new RecordingTelemetry());
+        _handler = new MilestoneCompletedHandler(_projects, _ledger, new TestParking(support, clock).Parking, support);
         _projects.Projects[TestData.PsaProjectId] = Project();
     }
 
@@ -83,18 +85,6 @@ public class MilestoneCompletedHandlerTests
 
         Assert.Equal(new HandlerResult.Rejected("MILESTONE_NOT_PLANNED"), result);
         Assert.Contains("20000.00", _exceptions.SingleRaised().Message, StringComparison.Ordinal);
-        Assert.Empty(_ledger.Entries);
-    }
-
-    [Fact]
-    public async Task A_project_PsaSync_has_not_set_up_is_PROJECT_NOT_IN_ERP()
-    {
-        _projects.Projects.Clear();
-
-        var result = await HandleAsync(Milestone());
-
-        Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        Assert.Equal(ReasonCodes.ProjectNotInErp, _exceptions.SingleRaised().Reason);
         Assert.Empty(_ledger.Entries);
     }
 }

@@ -88,20 +88,6 @@ public class TimeApprovedHandlerTests
     }
 
     [Fact]
-    public async Task A_project_missing_in_the_ERP_is_rejected_as_PROJECT_NOT_IN_ERP()
-    {
-        _erp.FindProjectAsync(TestData.PsaProjectId, Arg.Any<CancellationToken>()).Returns((ErpProject?)null);
-
-        var result = await HandleAsync(TestData.TimeEntry());
-
-        Assert.Equal(new HandlerResult.Rejected("PROJECT_NOT_IN_ERP"), result);
-        var raised = _exceptions.SingleRaised();
-        Assert.Equal(ReasonCodes.ProjectNotInErp, raised.Reason);
-        Assert.Contains(TestData.PsaProjectId, raised.Message, StringComparison.Ordinal);
-        await AssertNothingPostedAsync();
-    }
-
-    [Fact]
     public async Task An_inactive_ERP_project_is_rejected_as_PROJECT_NOT_IN_ERP()
     {
         GivenErpProject(active: false);
