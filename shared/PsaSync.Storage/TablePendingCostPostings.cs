@@ -7,10 +7,11 @@ using PsaSync.Core.TimeExpense;
 namespace PsaSync.Storage;
 
 /// <summary>
-/// Approved time waiting for its cost posting, on Table Storage. Partition = period and one of 256 hash buckets of the
-/// entry key: a month-end burst is spread over 256 partitions instead of hammering one, and the job's state changes
-/// still group into entity-group transactions of up to 100 rows. Row = entry key (entry id and version), so a repeated
-/// approval is refused by the store itself.
+/// Approved time waiting for its cost posting, on Table Storage. Partition = one of 256 hash buckets of the entry key: a
+/// month-end burst is spread over 256 partitions instead of hammering one, and the job's state changes still group into
+/// entity-group transactions of up to 100 rows. Row = entry key (entry id and version), so a repeated approval is
+/// refused by the store itself. The key alone finds a version, whatever month its work date is in: a correction that
+/// moves an entry into another month must find the version it reverses, and a late original must meet its write-off.
 /// </summary>
 public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCostPostings
 {
@@ -32,10 +33,10 @@ public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCos
         }
     }
 
-    public async Task<PendingCostPosting?> GetAsync(string key, string period, CancellationToken cancellationToken)
+    public async Task<PendingCostPosting?> GetAsync(string key, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(period, key), TableKeys.Escape(key), cancellationToken: cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(TableKeys.HashBucket(key), TableKeys.Escape(key), cancellationToken: cancellationToken);
         return row.HasValue && row.Value is { } entity ? ToPosting(entity) : null;
     }
 
@@ -67,12 +68,9 @@ public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCos
         return transactions;
     }
 
-    /// <summary>The period and one of 256 hash buckets of the key: a month-end burst spreads over 256 partitions.</summary>
-    private static string PartitionOf(string period, string key) => $"{period}-{TableKeys.HashBucket(key)}";
-
     private static TableEntity ToEntity(PendingCostPosting p)
     {
-        var entity = new TableEntity(PartitionOf(p.Period, p.Key), TableKeys.Escape(p.Key))
+        var entity = new TableEntity(TableKeys.HashBucket(p.Key), TableKeys.Escape(p.Key))
         {
             ["EntryId"] = p.Entry.EntryId,
             ["Version"] = p.Entry.Version,

@@ -26,6 +26,20 @@ public sealed class TablePendingCostPostingsTests(AzuriteFixture azurite) : Azur
     }
 
     [Fact]
+    public async Task A_version_is_found_by_its_key_whatever_month_it_is_in_and_is_refused_a_second_time_in_another_month()
+    {
+        var store = new TablePendingCostPostings(Tables);
+        // A correction moved the entry from March into April: its reversal looks version 1 up by key alone.
+        var march = Posting(5, month: 3);
+        Assert.True(await store.AddAsync(march, Ct));
+
+        Assert.Equal(march, await store.GetAsync(march.Key, Ct));
+        Assert.Null(await store.GetAsync("TE-5:v2", Ct));
+        // A write-off for version 1 made under the correction's April date meets the March row, and vice versa.
+        Assert.False(await store.AddAsync(march with { Entry = march.Entry with { WorkDate = new DateOnly(2026, 4, 1) }, State = CostPostingState.Reversed }, Ct));
+    }
+
+    [Fact]
     public async Task State_changes_go_in_one_transaction_per_partition_and_posted_entries_leave_the_open_list()
     {
         var store = new TablePendingCostPostings(Tables);
@@ -39,7 +53,7 @@ public sealed class TablePendingCostPostingsTests(AzuriteFixture azurite) : Azur
         var transactions = await new TablePendingCostPostings(counted).UpdateAsync(
             [.. postings.Take(200).Select(p => p with { State = CostPostingState.Posted, AggregateId = "PSA-TA-1", ErpDocumentId = "TL-000001" })], Ct);
 
-        // 200 rows of one period spread over its hash buckets, fewer than 100 in each: one transaction per bucket.
+        // 200 rows spread over the hash buckets, fewer than 100 in each: one transaction per bucket.
         var buckets = postings.Take(200).Select(p => TableKeys.HashBucket(p.Key)).Distinct().Count();
         Assert.InRange(buckets, 2, 199);
         Assert.Equal(buckets, transactions);

@@ -78,8 +78,11 @@ public interface IPendingCostPostings
     /// <summary>Accepts an entry; false when it was already accepted (a redelivery or a replay).</summary>
     Task<bool> AddAsync(PendingCostPosting posting, CancellationToken cancellationToken);
 
-    /// <summary>The accepted entry version with <paramref name="key"/> (entry id:vN) whose work date is in <paramref name="period"/>, if any.</summary>
-    Task<PendingCostPosting?> GetAsync(string key, string period, CancellationToken cancellationToken);
+    /// <summary>
+    /// The accepted entry version with <paramref name="key"/> (entry id:vN), if any. Found by the key alone: a correction
+    /// may move an entry into another month, and it must still find the version it replaces.
+    /// </summary>
+    Task<PendingCostPosting?> GetAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Entries still <see cref="CostPostingState.Pending"/> or <see cref="CostPostingState.Assigned"/>, at most <paramref name="maxCount"/>.</summary>
     Task<IReadOnlyList<PendingCostPosting>> ListOpenAsync(int maxCount, CancellationToken cancellationToken);

@@ -28,7 +28,10 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, IPe
     /// Reverses versions 1 to <paramref name="upToVersion"/> of the entry. Null when all were reversed; otherwise why the
     /// caller must try again later (one of them is held by a billing run that is making its invoice right now).
     /// </summary>
-    /// <param name="entry">The entry as its newest version (or revocation) describes it: its id, project and date stand for the earlier versions.</param>
+    /// <param name="entry">
+    /// The entry as its newest version (or revocation) describes it. An earlier version found in the store is reversed with
+    /// its own project, date and hours; one not seen yet is written off under this entry's data.
+    /// </param>
     public async Task<string?> ReverseAsync(EventEnvelope envelope, RecordRef record, TimeEntry entry, int upToVersion, string why, CancellationToken cancellationToken)
     {
         var entryId = entry.EntryId;
@@ -75,7 +78,7 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, IPe
     private async Task<string?> ReverseCostAsync(EventEnvelope envelope, RecordRef record, TimeEntry version, string why, CancellationToken cancellationToken)
     {
         var reversalId = ReversalExternalId(version.EntryId, version.Version);
-        var accepted = await pending.GetAsync($"{version.EntryId}:v{version.Version}", LedgerEntry.PeriodOf(version.WorkDate), cancellationToken);
+        var accepted = await pending.GetAsync($"{version.EntryId}:v{version.Version}", cancellationToken);
         switch (accepted?.State)
         {
             case null:

@@ -350,9 +350,9 @@ internal sealed class InMemoryPendingCostPostings : PsaSync.Core.TimeExpense.IPe
         lock (_gate) { return Task.FromResult(_rows.TryAdd(posting.Key, posting)); }
     }
 
-    public Task<PsaSync.Core.TimeExpense.PendingCostPosting?> GetAsync(string key, string period, CancellationToken cancellationToken)
+    public Task<PsaSync.Core.TimeExpense.PendingCostPosting?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        lock (_gate) { return Task.FromResult(_rows.TryGetValue(key, out var row) && row.Period == period ? row : null); }
+        lock (_gate) { return Task.FromResult(_rows.GetValueOrDefault(key)); }
     }
 
     public Task<IReadOnlyList<PsaSync.Core.TimeExpense.PendingCostPosting>> ListOpenAsync(int maxCount, CancellationToken cancellationToken)

@@ -84,6 +84,30 @@ public class CostPostingTests
         Assert.Equal(5m, Assert.Single(_ledger.Entries).Quantity);
     }
 
+    [Fact]
+    public async Task A_correction_that_moves_the_entry_into_another_month_reverses_the_original_in_its_own_month()
+    {
+        await AcceptAsync([TestData.TimeEntry(version: 1, hours: 8m, workDate: new DateOnly(2026, 3, 31))]);
+        await _job.RunAsync(CancellationToken.None);
+
+        await AcceptAsync([TestData.TimeEntry(version: 2, hours: 6m, workDate: new DateOnly(2026, 4, 1))]);
+        await _job.RunAsync(CancellationToken.None);
+
+        Assert.Equal([(8m, "2026-03"), (-8m, "2026-03"), (6m, "2026-04")], _erp.TimeLines.Select(l => (l.Line.Hours, LedgerEntry.PeriodOf(l.Line.WorkDate))));
+        Assert.Equal([(LedgerEntryState.Reversed, 8m), (LedgerEntryState.Unbilled, 6m)], _ledger.Entries.Select(e => (e.State, e.Quantity)));
+    }
+
+    [Fact]
+    public async Task A_late_original_of_a_correction_into_another_month_is_written_off_and_never_posted()
+    {
+        await AcceptAsync([TestData.TimeEntry(version: 2, hours: 6m, workDate: new DateOnly(2026, 4, 1))]);
+        await AcceptAsync([TestData.TimeEntry(version: 1, hours: 8m, workDate: new DateOnly(2026, 3, 31))]);
+        await _job.RunAsync(CancellationToken.None);
+
+        Assert.Equal([6m], _erp.TimeLines.Select(l => l.Line.Hours));
+        Assert.Equal(6m, Assert.Single(_ledger.Entries).Quantity);
+    }
+
     /// <summary>Two projects × 5 resources × 2 months × 10 working days: 200 entries, 20 aggregates (project, period, resource).</summary>
     private static List<TimeEntry> MonthEndEntries()
     {
