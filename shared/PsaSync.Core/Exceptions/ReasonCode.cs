@@ -23,6 +23,11 @@ public static class ReasonCodes
         "Approved hours are not between 0 and 24",
         "Correct the hours on the time entry in the PSA and approve it again.");
 
+    public static readonly ReasonCode DayOverFull = new(
+        "TIME_DAY_OVER_24_HOURS", ExceptionOwner.Pmo,
+        "A resource has more than 24 approved hours on one day",
+        "Correct the day's entries in the PSA (one is likely entered twice, or its hours mistyped) and approve each of them again; none of that day's entries is posted until then.");
+
     // Expenses and milestones. PMO owns both in the PSA; the fix is a corrected, re-approved record.
     public static readonly ReasonCode ExpenseAmountInvalid = new(
         "EXPENSE_AMOUNT_INVALID", ExceptionOwner.Pmo,
@@ -258,7 +263,7 @@ public static class ReasonCodes
         TimeCreditCandidate, TimeOutsideProjectDates, TimeBillableOnFixedFee, TimeRateMissing, ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
         BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
-        HoursOutOfRange, ProjectNotInErp, WaitingForProject, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
+        HoursOutOfRange, DayOverFull, ProjectNotInErp, WaitingForProject, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
         CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,
         ProjectCurrencyNotAllowed, ProjectTaxCodeUnknown, ProjectBillingDataMissing, ProjectContractMissing, ProjectPurchaseOrderMissing,

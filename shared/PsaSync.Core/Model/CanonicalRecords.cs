@@ -67,7 +67,11 @@ public sealed record TimeEntry(
     DateOnly WorkDate,
     decimal Hours,
     bool Billable,
-    string? Role);
+    string? Role)
+{
+    /// <summary>What one resource can work in a day, in one entry or in all of the day's entries together.</summary>
+    public const decimal MaxHoursPerDay = 24m;
+}
 
 public sealed record Expense(
     string ExpenseId,

@@ -1,5 +1,6 @@
 using PsaSync.Core.ErpBudget;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Scheduling;
 
@@ -13,6 +14,11 @@ namespace PsaSync.Core.TimeExpense;
 /// aggregate's id is the ERP line's external id, so a rerun after a crash or a failed request posts the same lines
 /// again and the ERP returns the ones it already has. A line the ERP refused on its own fails alone; its batch
 /// neighbours that succeeded are recorded and never sent again.
+/// </para>
+/// <para>
+/// Before aggregating, it holds back every entry of a day on which one resource has more than 24 hours among the entries
+/// it is about to post (a month-end burst, or a timesheet approved at once). Days split over several runs are not
+/// added up.
 /// </para>
 /// </summary>
 public sealed class CostPostingJob(
@@ -44,11 +50,13 @@ public sealed class CostPostingJob(
     public async Task<CostPostingRun> PostOpenAsync(CancellationToken cancellationToken)
     {
         var open = await pending.ListOpenAsync(options.MaxEntriesPerRun, cancellationToken);
-        var fresh = CostAggregation.Form(open.Where(p => p.State == CostPostingState.Pending));
+        var run = new CostPostingRun();
+        var accepted = open.Where(p => p.State == CostPostingState.Pending).ToList();
+        var heldBack = await HoldBackOverFullDaysAsync(accepted, run, cancellationToken);
+        var fresh = CostAggregation.Form(accepted.Where(p => !heldBack.Contains(p.Key)));
         await pending.UpdateAsync([.. fresh.SelectMany(a => a.Members)], cancellationToken);
         var aggregates = CostAggregation.Regroup(open.Where(p => p.State == CostPostingState.Assigned)).Concat(fresh).ToList();
 
-        var run = new CostPostingRun();
         await Parallel.ForEachAsync(
             aggregates.Chunk(budget.BatchSize),
             new ParallelOptions { MaxDegreeOfParallelism = budget.MaxConcurrency, CancellationToken = cancellationToken },
@@ -84,7 +92,10 @@ public sealed class CostPostingJob(
             }
             else if (result?.Failure is { IsTransient: false } refusal)
             {
-                await RaiseAsync(aggregate, refusal, cancellationToken);
+                var reason = refusal.Kind == ErpFailureKind.PeriodClosed ? ReasonCodes.FiscalPeriodClosed : ReasonCodes.ErpRejected;
+                await RefuseAsync(aggregate.Members, reason, $"the ERP refused its cost line {aggregate.AggregateId}",
+                    (member, record) => $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}",
+                    cancellationToken);
                 failed.AddRange(aggregate.Members.Select(m => m with { State = CostPostingState.Failed }));
             }
             else
@@ -98,17 +109,34 @@ public sealed class CostPostingJob(
         run.AddOutcome(posted.Count, failed.Count, batch.Count(a => byId.GetValueOrDefault(a.AggregateId)?.Posting is not null));
     }
 
-    /// <summary>One exception item per entry of a refused line, so each is found under its own record.</summary>
-    private async Task RaiseAsync(CostAggregate aggregate, ErpException refusal, CancellationToken cancellationToken)
+    /// <summary>Refuses the entries of over-full days (see the class remarks); returns their keys.</summary>
+    private async Task<HashSet<string>> HoldBackOverFullDaysAsync(IReadOnlyList<PendingCostPosting> accepted, CostPostingRun run, CancellationToken cancellationToken)
     {
-        var reason = refusal.Kind == ErpFailureKind.PeriodClosed ? ReasonCodes.FiscalPeriodClosed : ReasonCodes.ErpRejected;
-        foreach (var member in aggregate.Members)
+        var days = CostAggregation.OverFullDays(accepted);
+        foreach (var day in days)
+        {
+            var first = day[0].Entry;
+            var detail = string.Join(", ", day.Select(p => $"{p.Entry.EntryId} ({p.Entry.Hours:0.##} h)"));
+            await RefuseAsync(day, ReasonCodes.DayOverFull, $"its day holds more than {TimeEntry.MaxHoursPerDay:0} hours",
+                (_, record) => $"Resource {first.ResourceId} has {day.Sum(p => p.Entry.Hours):0.##} approved hours on {first.WorkDate:yyyy-MM-dd} across {detail}; at most {TimeEntry.MaxHoursPerDay:0} fit in a day, so {record} is not posted.",
+                cancellationToken);
+        }
+        var heldBack = days.SelectMany(day => day).ToList();
+        await pending.UpdateAsync([.. heldBack.Select(p => p with { State = CostPostingState.Failed })], cancellationToken);
+        run.AddOutcome(0, heldBack.Count, 0);
+        return [.. heldBack.Select(p => p.Key)];
+    }
+
+    /// <summary>One exception item per refused entry, so each is found under its own record; its timeline ends there.</summary>
+    private async Task RefuseAsync(IEnumerable<PendingCostPosting> members, ReasonCode reason, string why, Func<PendingCostPosting, RecordRef, string> message,
+        CancellationToken cancellationToken)
+    {
+        foreach (var member in members)
         {
             var record = PostedTimeRecorder.RecordOf(member.Entry);
-            await exceptions.RaiseAsync(new NewException(reason,
-                $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}",
-                PostedTimeRecorder.Domain, record, member.CorrelationId, member.IdempotencyKey), cancellationToken);
-            await recorder.RecordRefusedAsync(member, reason.Code, cancellationToken);
+            await exceptions.RaiseAsync(new NewException(reason, message(member, record), PostedTimeRecorder.Domain, record, member.CorrelationId, member.IdempotencyKey),
+                cancellationToken);
+            await recorder.RecordRefusedAsync(member, $"{why} ({reason.Code})", cancellationToken);
         }
     }
 }

@@ -127,6 +127,16 @@ public static class CostAggregation
                 return new CostAggregate(id, [.. members.Select(m => m with { State = CostPostingState.Assigned, AggregateId = id })]);
             })];
 
+    /// <summary>
+    /// The days on which one resource's entries add up to more than <see cref="TimeEntry.MaxHoursPerDay"/>: they cannot all
+    /// be right, and posting them would put hours in the ERP (and on an invoice) that nobody worked.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<PendingCostPosting>> OverFullDays(IEnumerable<PendingCostPosting> pending) =>
+        [.. pending
+            .GroupBy(p => (p.Entry.ResourceId, p.Entry.WorkDate))
+            .Where(day => day.Sum(p => p.Entry.Hours) > TimeEntry.MaxHoursPerDay)
+            .Select(day => (IReadOnlyList<PendingCostPosting>)[.. day.OrderBy(p => p.Key, StringComparer.Ordinal)])];
+
     /// <summary>Entries already assigned (by an earlier run that did not finish) post again under their stored id.</summary>
     public static IReadOnlyList<CostAggregate> Regroup(IEnumerable<PendingCostPosting> assigned) =>
         [.. assigned.GroupBy(p => p.AggregateId!).Select(g => new CostAggregate(g.Key, [.. g.OrderBy(m => m.Key, StringComparer.Ordinal)]))];

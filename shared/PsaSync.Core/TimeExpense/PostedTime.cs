@@ -37,12 +37,13 @@ public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger
     }
 
     /// <summary>
-    /// Ends the timeline of an entry whose cost line the ERP refused: without this step its trace would stop at
-    /// "awaiting cost posting" for ever, though an exception item holds it (the chaos suite found such traces).
+    /// Ends the timeline of an accepted entry that will not be posted (its cost line refused by the ERP, or its day
+    /// over-full): without this step its trace would stop at "awaiting cost posting" for ever, though an exception item
+    /// holds it (the chaos suite found such traces).
     /// </summary>
-    public Task RecordRefusedAsync(PendingCostPosting refused, string reasonCode, CancellationToken cancellationToken) =>
+    public Task RecordRefusedAsync(PendingCostPosting refused, string why, CancellationToken cancellationToken) =>
         support.TraceAsync(Domain, refused.CorrelationId, RecordOf(refused.Entry), TraceSteps.Rejected,
-            $"The ERP refused the cost line of {refused.Entry.EntryId} ({reasonCode}); see its exception item.", cancellationToken);
+            $"{refused.Entry.EntryId} is not posted: {why}; see its exception item.", cancellationToken);
 
     public static RecordRef RecordOf(TimeEntry entry) => new(SystemNames.Psa, EntityKinds.TimeEntry, entry.EntryId);
 }

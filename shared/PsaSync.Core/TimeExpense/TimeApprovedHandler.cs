@@ -47,10 +47,10 @@ public sealed class TimeApprovedHandler(
         var entry = envelope.DataAs<TimeApproved>().Entry;
         var record = PostedTimeRecorder.RecordOf(entry);
 
-        if (entry.Hours <= 0 || entry.Hours > 24)
+        if (entry.Hours <= 0 || entry.Hours > TimeEntry.MaxHoursPerDay)
         {
             return await support.RejectAsync(Domain, envelope, record, ReasonCodes.HoursOutOfRange,
-                $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most 24 hours.",
+                $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most {TimeEntry.MaxHoursPerDay:0} hours.",
                 cancellationToken);
         }
 

@@ -108,6 +108,42 @@ public class CostPostingTests
         Assert.Equal(6m, Assert.Single(_ledger.Entries).Quantity);
     }
 
+    [Fact]
+    public async Task A_resource_day_over_24_hours_is_held_back_with_an_item_per_entry_and_the_other_days_are_posted()
+    {
+        var day = new DateOnly(2026, 3, 9);
+        var first = TestData.TimeEntry(entryId: "TE-A", hours: 16m, workDate: day);
+        var twin = TestData.TimeEntry(entryId: "TE-B", hours: 12m, workDate: day, projectId: OtherProjectId);
+        var nextDay = TestData.TimeEntry(entryId: "TE-C", hours: 8m, workDate: day.AddDays(1));
+        await AcceptAsync([first, twin, nextDay]);
+
+        var run = await _job.PostOpenAsync(CancellationToken.None);
+
+        Assert.Equal([8m], _erp.TimeLines.Select(l => l.Line.Hours));
+        Assert.Equal((1, 2), (run.EntriesPosted, run.EntriesFailed));
+        var items = _exceptions.Open.Where(x => x.ReasonCode == ReasonCodes.DayOverFull.Code).ToList();
+        Assert.Equal(["TE-A", "TE-B"], items.Select(x => x.SourceRecord.Id).Order());
+        Assert.All(items, x => Assert.Contains("28 approved hours on 2026-03-09 across TE-A (16 h), TE-B (12 h)", x.Message, StringComparison.Ordinal));
+        Assert.Equal(CostPostingState.Failed, _pending.Rows.Single(p => p.Entry.EntryId == "TE-A").State);
+        Assert.Empty(await _pending.ListOpenAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Twenty_four_hours_in_a_day_and_other_resources_on_the_same_day_are_posted()
+    {
+        var day = new DateOnly(2026, 3, 9);
+        await AcceptAsync([
+            TestData.TimeEntry(entryId: "TE-A", hours: 12m, workDate: day),
+            TestData.TimeEntry(entryId: "TE-B", hours: 12m, workDate: day),
+            TestData.TimeEntry(entryId: "TE-C", hours: 16m, workDate: day, resourceId: "RES-8"),
+        ]);
+
+        var run = await _job.PostOpenAsync(CancellationToken.None);
+
+        Assert.Equal((3, 0), (run.EntriesPosted, run.EntriesFailed));
+        Assert.Equal(40m, _erp.TimeLines.Sum(l => l.Line.Hours));
+    }
+
     /// <summary>Two projects × 5 resources × 2 months × 10 working days: 200 entries, 20 aggregates (project, period, resource).</summary>
     private static List<TimeEntry> MonthEndEntries()
     {
