@@ -15,7 +15,7 @@ namespace PsaSync.Core.MasterData;
 /// ERP number. A CRM account becomes an ERP customer once (its account id is the ERP external id, looked up
 /// before any create); a likely duplicate becomes an exception item instead of a second customer. An ERP
 /// change is read back from the ERP (the system of record) and passed to the PSA. When a customer has synced,
-/// the projects waiting for it are re-driven.
+/// the projects waiting for it are re-driven; when a CRM customer is refused, they are told at once.
 /// </summary>
 public sealed class CustomerUpsertedHandler(
     IErpConnector erp,
@@ -34,7 +34,7 @@ public sealed class CustomerUpsertedHandler(
     {
         var upserted = envelope.DataAs<CustomerUpserted>();
         var record = RecordRef.Parse(envelope.Subject);
-        return await support.GuardAsync(Domain, envelope, record, async () =>
+        var result = await support.GuardAsync(Domain, envelope, record, async () =>
         {
             ErpCustomer? customer;
             if (upserted.OriginSystem == SystemNames.Erp)
@@ -75,6 +75,12 @@ public sealed class CustomerUpsertedHandler(
             await parking.ReleaseAsync(Domain, envelope, record, ParentKeys.Customer(customerKey), cancellationToken);
             return new HandlerResult.Done($"erp-customer:{customer.CustomerNumber};psa-customer:{psaCustomerId}");
         }, cancellationToken);
+        if (result is HandlerResult.Rejected rejected && upserted.OriginSystem != SystemNames.Erp)
+        {
+            // What waits for this record would otherwise wait for the parking sweep to say so.
+            await parking.ParentRefusedAsync(ParentKeys.Customer(upserted.Customer.CustomerKey), $"{rejected.ReasonCode} (see the exception item of {record})", cancellationToken);
+        }
+        return result;
     }
 
     /// <summary>

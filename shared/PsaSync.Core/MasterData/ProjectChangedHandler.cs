@@ -16,7 +16,7 @@ namespace PsaSync.Core.MasterData;
 /// Project setup: a PSA project reaches the ERP only when it is ready (customer synced, legal entity,
 /// currency, tax code, billing data, contract, PO, dimensions). A project whose customer has not synced yet is
 /// parked and continues by itself when the customer does; records of the project that arrived before it (time, expenses,
-/// milestones) continue once it is active in the ERP. The ERP project and contract are created once
+/// milestones) continue once it is active in the ERP, and are told at once when the project is refused. The ERP project and contract are created once
 /// (looked up by the PSA project id first), status changes follow, and the ERP code is written back to the PSA.
 /// A version older than the one already applied is ignored, so out-of-order deliveries cannot undo a change.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed class ProjectChangedHandler(
     {
         var project = envelope.DataAs<ProjectChanged>().Project;
         var record = new RecordRef(SystemNames.Psa, EntityKinds.Project, project.ProjectId);
-        return await support.GuardAsync(Domain, envelope, record, async () =>
+        var result = await support.GuardAsync(Domain, envelope, record, async () =>
         {
             var applied = await appliedVersions.GetAsync(VersionKey(project.ProjectId), cancellationToken);
             if (applied is not null && int.Parse(applied.Value, CultureInfo.InvariantCulture) >= project.Version)
@@ -98,6 +98,12 @@ public sealed class ProjectChangedHandler(
             }
             return new HandlerResult.Done($"erp-project:{erpProject.ErpProjectCode}");
         }, cancellationToken);
+        if (result is HandlerResult.Rejected rejected)
+        {
+            // What waits for this record would otherwise wait for the parking sweep to say so.
+            await parking.ParentRefusedAsync(ParentKeys.Project(project.ProjectId), $"{rejected.ReasonCode} (see the exception item of {record})", cancellationToken);
+        }
+        return result;
     }
 
     private async Task<string?> FindErpCustomerAsync(string customerKey, CancellationToken cancellationToken) =>

@@ -29,12 +29,7 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
     public async Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, IReadOnlyList<BusinessProblem> problems, CancellationToken cancellationToken)
     {
         var current = problems.Select(p => p.Reason.Code).ToHashSet(StringComparer.Ordinal);
-        var superseded = (await exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open, Domain: domain, SourceRecord: record), cancellationToken))
-            .Where(item => item.EnvelopeJson is not null && !current.Contains(item.ReasonCode));
-        foreach (var item in superseded)
-        {
-            await exceptions.ResolveAsync(item.Id, $"Superseded: the record was processed again and now fails with {string.Join(", ", current)}.", cancellationToken);
-        }
+        await SupersedeAsync(domain, record, current, $"the record was processed again and now fails with {string.Join(", ", current)}", cancellationToken);
         foreach (var problem in problems)
         {
             await RaiseAsync(domain, envelope, record, problem.Reason, problem.Message, cancellationToken);
@@ -44,6 +39,17 @@ public sealed class HandlerSupport(IExceptionStore exceptions, ICorrelationLog c
 
     public Task<HandlerResult> RejectAsync(string domain, EventEnvelope envelope, RecordRef record, ReasonCode reason, string message, CancellationToken cancellationToken) =>
         RejectAsync(domain, envelope, record, [new BusinessProblem(reason, message)], cancellationToken);
+
+    /// <summary>Resolves the record's open items of an event (they carry one) whose reason is not in <paramref name="current"/>.</summary>
+    public async Task SupersedeAsync(string domain, RecordRef record, IReadOnlySet<string> current, string why, CancellationToken cancellationToken)
+    {
+        var superseded = (await exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open, Domain: domain, SourceRecord: record), cancellationToken))
+            .Where(item => item.EnvelopeJson is not null && !current.Contains(item.ReasonCode));
+        foreach (var item in superseded)
+        {
+            await exceptions.ResolveAsync(item.Id, $"Superseded: {why}.", cancellationToken);
+        }
+    }
 
     /// <summary>
     /// Resolves the record's open items after a success. The processor does this for redeliveries; master-data

@@ -46,6 +46,24 @@ public sealed class EventParking(IParkingLot parkingLot, ParkedEventRedriver red
         return new HandlerResult.Parked(wait.WaitingFor);
     }
 
+    /// <summary>
+    /// Tells what waits for a parent that PsaSync has just refused (<paramref name="why"/>), instead of letting it wait
+    /// for the parking sweep: each child's waiting item gives way to the item the sweep would raise later, which has an
+    /// owner and a fix. The children stay parked and continue by themselves if the parent is fixed and syncs.
+    /// </summary>
+    public async Task ParentRefusedAsync(string parentKey, string why, CancellationToken cancellationToken)
+    {
+        foreach (var item in await parkingLot.ListWaitingForAsync(parentKey, cancellationToken))
+        {
+            var reason = ReasonCodes.Find(item.TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
+            await support.SupersedeAsync(item.Domain, item.Record, new HashSet<string>(StringComparer.Ordinal) { reason.Code },
+                $"{item.WaitingFor} was refused", cancellationToken);
+            await support.RaiseAsync(item.Domain, item.Envelope, item.Record, reason,
+                $"{item.Record} waits for {item.WaitingFor}, which PsaSync refused: {why}. It continues by itself once that is fixed and syncs.",
+                cancellationToken);
+        }
+    }
+
     /// <summary>Queues again what waits for the parent that <paramref name="envelope"/> has just synced, and says so on its timeline.</summary>
     public async Task ReleaseAsync(string domain, EventEnvelope envelope, RecordRef parent, string parentKey, CancellationToken cancellationToken)
     {

@@ -255,6 +255,26 @@ public class ProjectChangedHandlerTests
     }
 
     [Fact]
+    public async Task When_the_customer_is_refused_its_waiting_project_is_told_at_once_and_still_continues_once_the_customer_is_fixed()
+    {
+        _h.Psa.AddProject(Project());
+        Assert.IsType<HandlerResult.Parked>(await _h.HandleProjectAsync(ProjectEnvelope(Project())));
+
+        // The legal entity cannot invoice in yen: the customer is refused.
+        Assert.IsType<HandlerResult.Rejected>(await _h.HandleCustomerAsync(CrmCustomerEnvelope(Customer(currency: "JPY"))));
+
+        var told = Assert.Single(_h.Exceptions.Open, x => x.SourceRecord == ProjectRecord);
+        Assert.Equal(ReasonCodes.ProjectCustomerNeverSynced.Code, told.ReasonCode);
+        Assert.Contains($"customer {CustomerKey}, which PsaSync refused: CUSTOMER_CURRENCY_NOT_ALLOWED", told.Message, StringComparison.Ordinal);
+        Assert.Single(_h.ParkingLot.Items);
+
+        await _h.SyncCustomerAsync();
+        var (_, redriven) = Assert.Single(_h.Publisher.Published);
+        Assert.IsType<HandlerResult.Done>(await _h.HandleProjectAsync(redriven, isRedelivery: true));
+        Assert.DoesNotContain(_h.Exceptions.Open, x => x.SourceRecord == ProjectRecord);
+    }
+
+    [Fact]
     public async Task A_transient_ERP_failure_is_retried_later_and_nothing_is_recorded()
     {
         await _h.SyncCustomerAsync();

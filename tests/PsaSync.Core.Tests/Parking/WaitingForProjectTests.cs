@@ -104,6 +104,27 @@ public class WaitingForProjectTests
     }
 
     [Fact]
+    public async Task When_project_setup_refuses_the_project_what_waits_for_it_is_told_at_once_with_the_item_the_sweep_would_raise()
+    {
+        await HandleAsync(EarlyRecords());
+
+        // The customer requires a purchase order on every invoice, and the project has none.
+        await _h.SyncCustomerAsync(MasterDataTestData.Customer(requiresPurchaseOrder: true));
+        var refused = MasterDataTestData.Project(projectId: TestData.PsaProjectId, purchaseOrder: null);
+        Assert.IsType<HandlerResult.Rejected>(await _h.HandleProjectAsync(MasterDataTestData.ProjectEnvelope(refused)));
+
+        var waiting = _h.Exceptions.Open.Where(x => x.Domain == QueueNames.TimeExpense).ToList();
+        Assert.Equal(3, waiting.Count);
+        Assert.All(waiting, x =>
+        {
+            Assert.Equal(ReasonCodes.ProjectNotInErp.Code, x.ReasonCode);
+            Assert.Contains("which PsaSync refused: PROJECT_PO_MISSING", x.Message, StringComparison.Ordinal);
+        });
+        Assert.Equal(3, _h.ParkingLot.Items.Count);
+        Assert.Empty(QueuedAgain());
+    }
+
+    [Fact]
     public async Task Time_whose_project_is_created_while_it_is_being_parked_is_queued_again_at_once()
     {
         // The first look finds nothing; by the look after parking, project setup has created the project and already
