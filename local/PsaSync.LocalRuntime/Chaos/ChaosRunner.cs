@@ -193,6 +193,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
                 ["retries scheduled"] = timelines.Sum(t => t.Entries.Count(e => e.Step == TraceSteps.RetryScheduled)),
                 ["invoices issued"] = billing.Invoiced,
                 ["billing runs blocked"] = billing.Blocked,
+                ["billing runs restarted after compensation"] = billing.Restarted,
                 ["lost"] = checks.Lost,
                 ["double-posted"] = checks.DoublePosted,
             };
@@ -371,11 +372,16 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         }
     }
 
-    private sealed record BillingOutcome(int Invoiced, int Blocked);
+    private sealed record BillingOutcome(int Invoiced, int Blocked, int Restarted);
 
-    /// <summary>Starts billing for every project and period that has approved work, then waits for each to settle.</summary>
+    /// <summary>
+    /// Starts billing for every project and period that has approved work, then waits for each to settle. A run that
+    /// ended compensated (an ERP call kept failing) is started again as its next attempt, as its BILLING_COMPENSATED
+    /// item tells the operator to, so the totals are checked on invoices rather than excused by that item.
+    /// </summary>
     private async Task<BillingOutcome> BillEverythingAsync(RuntimeProcess runtime, ChaosScenario scenario, CancellationToken cancellationToken)
     {
+        const int maxAttempts = 3;
         var runs = scenario.Entries.Select(e => (e.ProjectId, Period: LedgerEntry.PeriodOf(e.WorkDate)))
             .Concat(scenario.Expenses.Select(e => (e.ProjectId, Period: LedgerEntry.PeriodOf(e.IncurredOn))))
             .Distinct().OrderBy(r => r.ProjectId, StringComparer.Ordinal).ToList();
@@ -383,24 +389,42 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         {
             using var started = await runtime.Http.PostAsync($"api/billing/{projectId}/{period}", null, cancellationToken);
         }
-        int invoiced = 0, blocked = 0;
+        int invoiced = 0, blocked = 0, restarted = 0;
         var deadline = DateTimeOffset.UtcNow + options.DrainTimeout;
         foreach (var (projectId, period) in runs)
         {
-            while (true)
+            for (var attempt = 1; ; attempt++)
             {
-                var status = await runtime.Http.GetFromJsonAsync<BillingRunStatus>($"api/billing/{projectId}/{period}", PsaSyncJson.Options, cancellationToken);
-                var state = (status?.Output ?? status?.CustomStatus)?.State;
-                if (state is BillingState.Invoiced) { invoiced++; break; }
-                if (state is BillingState.Blocked or BillingState.Compensated || status?.Output is not null) { blocked++; break; }
-                if (DateTimeOffset.UtcNow > deadline)
+                var state = await SettleAsync(runtime, $"api/billing/{projectId}/{period}?attempt={attempt}", deadline, cancellationToken);
+                if (state is not BillingState.Compensated || attempt == maxAttempts)
                 {
-                    throw new TimeoutException($"Billing of {projectId} {period} did not settle within {options.DrainTimeout}.");
+                    if (state is BillingState.Invoiced) { invoiced++; } else { blocked++; }
+                    break;
                 }
-                await Task.Delay(200, cancellationToken);
+                using var again = await runtime.Http.PostAsync($"api/billing/{projectId}/{period}?attempt={attempt + 1}", null, cancellationToken);
+                restarted++;
             }
         }
-        return new BillingOutcome(invoiced, blocked);
+        return new BillingOutcome(invoiced, blocked, restarted);
+    }
+
+    /// <summary>Waits until the billing run at <paramref name="route"/> has ended, blocked or invoiced; its final state.</summary>
+    private static async Task<BillingState?> SettleAsync(RuntimeProcess runtime, string route, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var status = await runtime.Http.GetFromJsonAsync<BillingRunStatus>(route, PsaSyncJson.Options, cancellationToken);
+            var state = (status?.Output ?? status?.CustomStatus)?.State;
+            if (state is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated || status?.Output is not null)
+            {
+                return state;
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Billing at {route} did not settle in time.");
+            }
+            await Task.Delay(200, cancellationToken);
+        }
     }
 
     private static async Task RunJobAsync(RuntimeProcess runtime, string job, CancellationToken cancellationToken)

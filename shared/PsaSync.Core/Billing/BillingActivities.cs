@@ -201,7 +201,8 @@ public sealed class RaiseBillingCompensated(IExceptionStore exceptions) : Billin
     protected override async Task<int> RunAsync(CompensationReport input, CancellationToken cancellationToken)
     {
         await exceptions.RaiseAsync(new NewException(ReasonCodes.BillingCompensated,
-            $"Billing {input.Request.ProjectId} for {input.Request.Period} failed at {input.FailedStep} ({input.Reason}). Undone: {string.Join("; ", input.Undone)}.",
+            $"Billing {input.Request.ProjectId} for {input.Request.Period} failed at {input.FailedStep} ({input.Reason}). Undone: {string.Join("; ", input.Undone)}. " +
+            $"Once the cause is fixed, start the next attempt: POST billing/{input.Request.ProjectId}/{input.Request.Period}?attempt={input.Request.Attempt + 1}.",
             QueueNames.TimeExpense, BillingContext.RecordOf(input.Request), input.Request.BatchId, input.Request.BatchId), cancellationToken);
         return 1;
     }
