@@ -55,7 +55,7 @@ public sealed class EventParking(IParkingLot parkingLot, ParkedEventRedriver red
     {
         foreach (var item in await parkingLot.ListWaitingForAsync(parentKey, cancellationToken))
         {
-            var reason = ReasonCodes.Find(item.TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
+            var reason = item.TimeoutReason;
             await support.SupersedeAsync(item.Domain, item.Record, new HashSet<string>(StringComparer.Ordinal) { reason.Code },
                 $"{item.WaitingFor} was refused", cancellationToken);
             await support.RaiseAsync(item.Domain, item.Envelope, item.Record, reason,

@@ -1,4 +1,5 @@
 using PsaSync.Core.Events;
+using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
 
 namespace PsaSync.Core.Parking;
@@ -15,7 +16,11 @@ public sealed record ParkedItem(
     string WaitingFor,
     string TimeoutReasonCode,
     DateTimeOffset ParkedAt,
-    EventEnvelope Envelope);
+    EventEnvelope Envelope)
+{
+    /// <summary>The item to raise when the parent will not come (an item parked by an older build may name a code no longer known).</summary>
+    public ReasonCode TimeoutReason => ReasonCodes.Find(TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
+}
 
 /// <summary>Names the parents children wait for, the same way in every domain.</summary>
 public static class ParentKeys

@@ -27,8 +27,7 @@ public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exce
                 done++;
                 continue;
             }
-            var reason = ReasonCodes.Find(item.TimeoutReasonCode) ?? ReasonCodes.ProjectCustomerNeverSynced;
-            await exceptions.RaiseAsync(new NewException(reason,
+            await exceptions.RaiseAsync(new NewException(item.TimeoutReason,
                 $"{item.Record} has waited since {item.ParkedAt:yyyy-MM-dd HH:mm} UTC for {item.WaitingFor} to sync.",
                 item.Domain, item.Record, item.Envelope.CorrelationId, item.Envelope.IdempotencyKey, item.Envelope), cancellationToken);
         }
