@@ -15,7 +15,6 @@ namespace PsaSync.Storage;
 /// </summary>
 public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCostPostings
 {
-    private const int TransactionLimit = 100;
     private static readonly string OpenFilter =
         $"State eq '{nameof(CostPostingState.Pending)}' or State eq '{nameof(CostPostingState.Assigned)}'";
 
@@ -59,13 +58,7 @@ public sealed class TablePendingCostPostings(TableProvider tables) : IPendingCos
     public async Task<int> UpdateAsync(IReadOnlyList<PendingCostPosting> postings, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(TableSuffixes.CostPostings, cancellationToken);
-        var transactions = 0;
-        foreach (var chunk in postings.Select(ToEntity).GroupBy(e => e.PartitionKey).SelectMany(p => p.Chunk(TransactionLimit)))
-        {
-            await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)), cancellationToken);
-            transactions++;
-        }
-        return transactions;
+        return await TableBatches.UpsertAllAsync(table, postings.Select(ToEntity), cancellationToken);
     }
 
     private static TableEntity ToEntity(PendingCostPosting p)

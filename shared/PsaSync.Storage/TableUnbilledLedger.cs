@@ -12,7 +12,6 @@ namespace PsaSync.Storage;
 /// </summary>
 public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
 {
-    private const int TransactionLimit = 100;
 
     public async Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
@@ -27,11 +26,8 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         var added = new List<LedgerEntry>(entries.Count);
         var distinct = entries.DistinctBy(e => (e.ProjectId, e.Period, e.EntryKey)).ToList();
         // The index first (see IndexAsync), in its own partitions' transactions.
-        foreach (var chunk in distinct.Select(ToIndexRow).DistinctBy(r => (r.PartitionKey, r.RowKey)).GroupBy(r => r.PartitionKey).SelectMany(p => p.Chunk(TransactionLimit)))
-        {
-            await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpsertReplace, r)), cancellationToken);
-        }
-        foreach (var chunk in distinct.GroupBy(e => PartitionOf(e.ProjectId, e.Period)).SelectMany(p => p.Chunk(TransactionLimit)))
+        await TableBatches.UpsertAllAsync(table, distinct.Select(ToIndexRow).DistinctBy(r => (r.PartitionKey, r.RowKey)), cancellationToken);
+        foreach (var chunk in distinct.GroupBy(e => PartitionOf(e.ProjectId, e.Period)).SelectMany(p => p.Chunk(TableBatches.MaxRows)))
         {
             try
             {
@@ -140,7 +136,7 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
     {
         var table = await tables.GetAsync(TableSuffixes.Ledger, cancellationToken);
         var selected = (await RowsAsync(projectId, period, cancellationToken)).Where(row => applies(ToEntry(row))).ToList();
-        foreach (var chunk in selected.Chunk(TransactionLimit))
+        foreach (var chunk in selected.Chunk(TableBatches.MaxRows))
         {
             await table.SubmitTransactionAsync(chunk.Select(row =>
                 new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(change(ToEntry(row))), row.ETag)), cancellationToken);

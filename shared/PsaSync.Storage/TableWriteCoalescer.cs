@@ -16,7 +16,6 @@ namespace PsaSync.Storage;
 /// </summary>
 public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxRequestsInFlight = 8)
 {
-    private const int TransactionLimit = 100;
     private const int MaxWritesPerFlush = 1_000;
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
@@ -100,7 +99,7 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
     /// <summary>One partition's writes in transactions of up to 100 (each row at most once: its next write waits for this one).</summary>
     private static async Task WritePartitionAsync(Lane lane, List<PendingWrite> writes)
     {
-        foreach (var chunk in writes.Chunk(TransactionLimit))
+        foreach (var chunk in writes.Chunk(TableBatches.MaxRows))
         {
             await SubmitAsync(lane, [.. chunk]);
         }

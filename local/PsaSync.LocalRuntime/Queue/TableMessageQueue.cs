@@ -19,7 +19,6 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
 {
     public const string QueueSuffix = "queue";
     public const string DeadLetterSuffix = "deadletter";
-    private const int TransactionLimit = 100;
 
     public TimeSpan LockDuration { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -36,7 +35,7 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
             ["EnqueuedAt"] = now,
         });
         // One partition per queue, so up to 100 messages are stored atomically per transaction.
-        foreach (var chunk in rows.Chunk(TransactionLimit))
+        foreach (var chunk in rows.Chunk(TableBatches.MaxRows))
         {
             await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
         }

@@ -78,7 +78,7 @@ public sealed class CustomerUpsertedHandler(
         if (result is HandlerResult.Rejected rejected && upserted.OriginSystem != SystemNames.Erp)
         {
             // What waits for this record would otherwise wait for the parking sweep to say so.
-            await parking.ParentRefusedAsync(ParentKeys.Customer(upserted.Customer.CustomerKey), $"{rejected.ReasonCode} (see the exception item of {record})", cancellationToken);
+            await parking.ParentRefusedAsync(ParentKeys.Customer(upserted.Customer.CustomerKey), record, rejected, cancellationToken);
         }
         return result;
     }

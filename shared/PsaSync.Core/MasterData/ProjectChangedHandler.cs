@@ -101,7 +101,7 @@ public sealed class ProjectChangedHandler(
         if (result is HandlerResult.Rejected rejected)
         {
             // What waits for this record would otherwise wait for the parking sweep to say so.
-            await parking.ParentRefusedAsync(ParentKeys.Project(project.ProjectId), $"{rejected.ReasonCode} (see the exception item of {record})", cancellationToken);
+            await parking.ParentRefusedAsync(ParentKeys.Project(project.ProjectId), record, rejected, cancellationToken);
         }
         return result;
     }

@@ -47,12 +47,14 @@ public sealed class EventParking(IParkingLot parkingLot, ParkedEventRedriver red
     }
 
     /// <summary>
-    /// Tells what waits for a parent that PsaSync has just refused (<paramref name="why"/>), instead of letting it wait
-    /// for the parking sweep: each child's waiting item gives way to the item the sweep would raise later, which has an
-    /// owner and a fix. The children stay parked and continue by themselves if the parent is fixed and syncs.
+    /// Tells what waits for <paramref name="parent"/> when its handler has just refused it (<paramref name="refusal"/>),
+    /// instead of letting it wait for the parking sweep: each child's waiting item gives way to the item the sweep would
+    /// raise later, which has an owner and a fix. The children stay parked and continue by themselves if the parent is
+    /// fixed and syncs.
     /// </summary>
-    public async Task ParentRefusedAsync(string parentKey, string why, CancellationToken cancellationToken)
+    public async Task ParentRefusedAsync(string parentKey, RecordRef parent, HandlerResult.Rejected refusal, CancellationToken cancellationToken)
     {
+        var why = $"{refusal.ReasonCode} (see the exception item of {parent})";
         foreach (var item in await parkingLot.ListWaitingForAsync(parentKey, cancellationToken))
         {
             var reason = item.TimeoutReason;

@@ -1,0 +1,22 @@
+using Azure.Data.Tables;
+
+namespace PsaSync.Storage;
+
+/// <summary>Writing many rows in Table Storage's entity-group transactions: one partition and at most 100 rows each.</summary>
+public static class TableBatches
+{
+    /// <summary>The most rows one entity-group transaction may hold.</summary>
+    public const int MaxRows = 100;
+
+    /// <summary>Upserts (replaces) the rows, one transaction per partition and 100 rows; returns how many transactions it took.</summary>
+    public static async Task<int> UpsertAllAsync(TableClient table, IEnumerable<TableEntity> rows, CancellationToken cancellationToken)
+    {
+        var transactions = 0;
+        foreach (var chunk in rows.GroupBy(row => row.PartitionKey, StringComparer.Ordinal).SelectMany(partition => partition.Chunk(MaxRows)))
+        {
+            await table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, row)), cancellationToken);
+            transactions++;
+        }
+        return transactions;
+    }
+}
