@@ -19,8 +19,9 @@ public sealed partial class TrytonErp
     }
 
     /// <summary>
-    /// A draft customer invoice dated the last day of the period, so posting it books into that period; its taxes are
-    /// those of the service product in Tryton (the tax code is checked against the configured list only).
+    /// A draft customer invoice on the date it is given (posting books it into that date's period), describing the
+    /// service period it bills; its taxes are those of the service product in Tryton (the tax code is checked against
+    /// the configured list only).
     /// </summary>
     public async Task<ErpInvoice> CreateDraftInvoiceAsync(ErpInvoiceDraft draft, CancellationToken cancellationToken)
     {
@@ -33,13 +34,11 @@ public sealed partial class TrytonErp
             return existing;
         }
         var what = $"Invoice for batch {draft.BillingBatchId}";
-        var first = FirstDayOf(draft.Period) ?? throw new ErpException(ErpFailureKind.Rejected, $"{what} cannot be created: period '{draft.Period}' is not a yyyy-MM period.");
         if (!options.TaxCodes.Contains(draft.TaxCode, StringComparer.Ordinal))
         {
             throw new ErpException(ErpFailureKind.Rejected, $"{what} cannot be created: tax code '{draft.TaxCode}' is not configured for Tryton. Known: {string.Join(", ", options.TaxCodes)}.");
         }
-        var invoiceDate = first.AddMonths(1).AddDays(-1);
-        await ThrowIfPeriodClosedAsync(invoiceDate, what, cancellationToken);
+        await ThrowIfPeriodClosedAsync(draft.InvoiceDate, what, cancellationToken);
         var setup = await SetupAsync(cancellationToken);
         var party = (await client.SearchReadAsync<PartyRow>("party.party", new object[] { new object[] { "code", "=", draft.CustomerNumber } }, PartyFields, cancellationToken, limit: 1)).FirstOrDefault()
             ?? throw new ErpException(ErpFailureKind.Rejected, $"{what} cannot be created: customer {draft.CustomerNumber} does not exist in Tryton.");
@@ -66,9 +65,9 @@ public sealed partial class TrytonErp
             ["journal"] = setup.JournalId,
             ["account"] = setup.ReceivableAccountId,
             ["payment_term"] = party.CustomerPaymentTerm,
-            ["invoice_date"] = invoiceDate,
+            ["invoice_date"] = draft.InvoiceDate,
             ["reference"] = draft.BillingBatchId,
-            ["description"] = $"{project.Name} {draft.Period}",
+            ["description"] = draft.Description,
             ["comment"] = string.IsNullOrWhiteSpace(draft.PurchaseOrder) ? null : $"Purchase order {draft.PurchaseOrder}",
         }], cancellationToken)).Single();
         return await InvoiceByIdAsync(id, cancellationToken);

@@ -28,7 +28,40 @@ public sealed partial class TrytonErp(TrytonJsonRpcClient client, TrytonOptions 
             [new ErpLegalEntity(options.LegalEntity, options.LegalEntityCountry, [setup.CurrencyCode])],
             [.. terms.Select(t => t.Name ?? "").Where(n => n.Length > 0)],
             [.. options.TaxCodes.Select(code => new ErpTaxCode(code, options.LegalEntityCountry))],
-            new Dictionary<string, ErpDimensions>(options.DimensionsByPractice, StringComparer.OrdinalIgnoreCase).AsReadOnly());
+            new Dictionary<string, ErpDimensions>(options.DimensionsByPractice, StringComparer.OrdinalIgnoreCase).AsReadOnly())
+        {
+            PaymentTermDues = await PaymentTermDuesAsync(terms, cancellationToken),
+        };
+    }
+
+    /// <summary>
+    /// When each payment term's earliest instalment falls due, for terms made only of plain offsets (months, weeks, days).
+    /// Tryton warns when an invoice's payment date is already past, and PsaSync never confirms a warning, so billing
+    /// checks the due date before it drafts; a term with a fixed day, month or weekday is left out (not checked).
+    /// </summary>
+    /// <summary>Any fixed day will do to tell which of a term's instalments falls due first (months and days do not compare alone).</summary>
+    private static readonly DateOnly EarliestDueComparisonDay = new(2001, 1, 31);
+
+    private async Task<IReadOnlyDictionary<string, ErpPaymentTermDue>> PaymentTermDuesAsync(IReadOnlyList<NameRow> terms, CancellationToken cancellationToken)
+    {
+        var lines = await client.SearchReadAsync<PaymentTermLineRow>("account.invoice.payment_term.line",
+            new object[] { new object[] { "payment", "in", terms.Select(t => t.Id).ToArray() } }, ["payment"], cancellationToken);
+        var deltas = (await client.SearchReadAsync<PaymentTermDeltaRow>("account.invoice.payment_term.line.delta",
+            new object[] { new object[] { "line", "in", lines.Select(l => l.Id).ToArray() } }, PaymentTermDeltaRow.Fields.Split(','), cancellationToken))
+            .ToLookup(d => d.Line);
+        var dues = new Dictionary<string, ErpPaymentTermDue>(StringComparer.Ordinal);
+        foreach (var term in terms.Where(t => !string.IsNullOrEmpty(t.Name)))
+        {
+            var termLines = lines.Where(l => l.Payment == term.Id).Select(l => deltas[l.Id].ToList()).ToList();
+            if (termLines.Count == 0 || termLines.Any(steps => steps.Any(d => !d.IsPlainOffset)))
+            {
+                continue;
+            }
+            dues[term.Name!] = termLines
+                .Select(steps => new ErpPaymentTermDue(steps.Sum(d => d.Months), steps.Sum(d => d.Days + 7 * d.Weeks)))
+                .MinBy(due => due.DueDateFor(EarliestDueComparisonDay))!;
+        }
+        return dues.AsReadOnly();
     }
 
     /// <summary>Open when Tryton's standard period for the month exists and is open (not closed or locked).</summary>

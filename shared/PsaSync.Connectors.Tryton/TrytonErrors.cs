@@ -35,7 +35,9 @@ internal static partial class TrytonErrors
                 }
             case "UserWarning":
                 // A warning waits for a person to confirm it in Tryton; the API user must not confirm on their behalf.
-                return new ErpException(ErpFailureKind.Rejected, $"Tryton asks for a confirmation on {method}: {Join(Part(args, 1), Part(args, 2))}");
+                return new ErpException(ErpFailureKind.Rejected,
+                    $"Tryton did not do this ({method}) because it wants a person to confirm a warning first: \"{Join(Part(args, 1), Part(args, 2))}\" " +
+                    "PsaSync never confirms a warning on someone's behalf: remove its cause, or confirm and finish the step in Tryton yourself.");
             case "ConcurrencyException":
                 // Someone changed the record between our read and our write; nothing was written, so trying again is safe.
                 return new ErpException(ErpFailureKind.Unavailable, $"Tryton reported a concurrent change on {method}: {Text(args)}");

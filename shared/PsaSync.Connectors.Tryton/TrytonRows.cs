@@ -27,6 +27,17 @@ internal sealed record StatusRow(int Id, double? Progress);
 
 internal sealed record TimesheetLineRow(int Id, string? Description);
 
+internal sealed record PaymentTermLineRow(int Id, int Payment);
+
+/// <summary>One step of a payment term line's date rule; Tryton applies a line's steps in sequence to the invoice date.</summary>
+internal sealed record PaymentTermDeltaRow(int Id, int Line, int? Day, int? Month, int? Weekday, int Months, int Weeks, int Days)
+{
+    public const string Fields = "line,day,month,weekday,months,weeks,days";
+
+    /// <summary>Only plain offsets can be written as months plus days; a fixed day, month or weekday cannot.</summary>
+    public bool IsPlainOffset => Day is null && Month is null && Weekday is null;
+}
+
 internal sealed record PeriodRow(int Id, string Name, string State);
 
 internal sealed record InvoiceRow(

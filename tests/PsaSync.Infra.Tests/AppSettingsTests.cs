@@ -36,6 +36,7 @@ public sealed class AppSettingsTests
         ["PsaSync__Messaging__MaxRetryDelay"] = "as FirstRetryDelay",
         ["PsaSync__Messaging__ClaimLease"] = "the default (1 minute) matches the queues' lock duration",
         ["PsaSync__SandboxDataDirectory"] = "the sandbox connectors keep no journal in Azure",
+        ["PsaSync__Billing__InvoiceDating"] = "RunDay suits every firm; PeriodEnd is a choice a firm makes with its accountants (docs/configuration.md)",
         ["PsaSync__Billing__ResolutionDeadline"] = "a business default (docs/configuration.md); override with an app setting where a firm needs another",
         ["PsaSync__Billing__RecheckInterval"] = "as ResolutionDeadline",
         ["PsaSync__Billing__CeilingWarningShare"] = "as ResolutionDeadline",

@@ -35,8 +35,8 @@ namespace PsaSync.Tryton.Tests;
 public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
 {
     private const string Secret = "tryton-loop-secret";
-    private const string Period = "2026-10";
-    private static readonly DateOnly Start = new(2026, 1, 1);
+    private static readonly string Period = LiveCalendar.PreviousPeriod;
+    private static readonly DateOnly Start = LiveCalendar.PreviousMonth;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
@@ -78,7 +78,7 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
         // Finance records payments in Tryton; the invoice feedback job carries each to the PSA.
         await runtime.RunJobAsync(JobNames.InvoiceFeedback);
         var office = new TrytonBackOffice(client);
-        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var today = LiveCalendar.Today;
         await office.PayAsync(invoice.Id.ToString(CultureInfo.InvariantCulture), 1_000m, today);
         await runtime.RunJobAsync(JobNames.InvoiceFeedback);
         await office.PayAsync(invoice.Id.ToString(CultureInfo.InvariantCulture), expected - 1_000m, today);
@@ -103,18 +103,18 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
         public Project Project => new($"PRJ-{run}", 1, Customer.CustomerKey, $"Loop rollout {run}", ProjectStatus.Active, "PSUS", "USD", BillingModel.TimeAndMaterials,
             Start, null, $"MSA-{run}", null, "US-EXEMPT", "Advisory",
             [new RoleRate("Consultant", 150m, Start), new RoleRate("Senior Consultant", 190m, Start)],
-            [new PlannedMilestone(Milestone.MilestoneId, Milestone.Name, Milestone.Amount, new DateOnly(2026, 10, 31))], null);
+            [new PlannedMilestone(Milestone.MilestoneId, Milestone.Name, Milestone.Amount, LiveCalendar.PreviousMonth.AddMonths(1).AddDays(-1))], null);
 
         public TimeEntry[] Time { get; } =
         [
-            new($"TE-{run}-1", 1, $"PRJ-{run}", $"EMP-{run}-1", new DateOnly(2026, 10, 5), 8m, true, "Consultant"),
-            new($"TE-{run}-2", 1, $"PRJ-{run}", $"EMP-{run}-2", new DateOnly(2026, 10, 6), 6.5m, true, "Senior Consultant"),
-            new($"TE-{run}-3", 1, $"PRJ-{run}", $"EMP-{run}-1", new DateOnly(2026, 10, 7), 4m, true, "Consultant"),
+            new($"TE-{run}-1", 1, $"PRJ-{run}", $"EMP-{run}-1", LiveCalendar.DayOfPreviousMonth(5), 8m, true, "Consultant"),
+            new($"TE-{run}-2", 1, $"PRJ-{run}", $"EMP-{run}-2", LiveCalendar.DayOfPreviousMonth(6), 6.5m, true, "Senior Consultant"),
+            new($"TE-{run}-3", 1, $"PRJ-{run}", $"EMP-{run}-1", LiveCalendar.DayOfPreviousMonth(7), 4m, true, "Consultant"),
         ];
 
-        public Expense Travel { get; } = new($"EX-{run}", 1, $"PRJ-{run}", $"EMP-{run}-1", new DateOnly(2026, 10, 7), "Travel", 480m, "USD", true, 10m, $"R-{run}");
+        public Expense Travel { get; } = new($"EX-{run}", 1, $"PRJ-{run}", $"EMP-{run}-1", LiveCalendar.DayOfPreviousMonth(7), "Travel", 480m, "USD", true, 10m, $"R-{run}");
 
-        public Milestone Milestone { get; } = new($"MS-{run}", $"PRJ-{run}", "Acceptance", 5_000m, "USD", new DateOnly(2026, 10, 20));
+        public Milestone Milestone { get; } = new($"MS-{run}", $"PRJ-{run}", "Acceptance", 5_000m, "USD", LiveCalendar.DayOfPreviousMonth(20));
     }
 
     /// <summary>The customer first (the project waits for it otherwise), then the project, then time, expense and milestone.</summary>

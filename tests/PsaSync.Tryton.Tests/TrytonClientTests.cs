@@ -107,12 +107,17 @@ public sealed class TrytonClientTests
     public async Task A_warning_waiting_for_confirmation_is_Rejected_and_not_confirmed()
     {
         var server = new ScriptedTryton();
-        server.Answer("model.account.invoice.post", """{"id":1,"error":["UserWarning",["invoice_date_future","The invoice date is in the future.",""]]}""");
+        // Tryton 6.0's words when a customer invoice's payment date is already past (account_invoice, get_move).
+        server.Answer("model.account.invoice.post",
+            """{"id":1,"error":["UserWarning",["invoice_payment_term_7","The invoice \"INV 7\" generates a payment date \"11/30/2026\" in the past.",""]]}""");
 
         var error = await Assert.ThrowsAsync<ErpException>(() => server.Client().ButtonAsync("account.invoice", "post", [3], CancellationToken.None));
 
         Assert.Equal(ErpFailureKind.Rejected, error.Kind);
-        Assert.Contains("The invoice date is in the future.", error.Message);
+        Assert.Contains("generates a payment date \"11/30/2026\" in the past.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("wants a person to confirm a warning", error.Message, StringComparison.Ordinal);
+        Assert.Contains("never confirms a warning", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("invoice_payment_term_7", error.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.Calls.Count(c => c.Method == "model.account.invoice.post"));
     }
 

@@ -1,4 +1,5 @@
 using PsaSync.Connectors.Tryton;
+using PsaSync.Core.Billing;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 
@@ -11,8 +12,8 @@ namespace PsaSync.Tryton.Tests;
 [Collection(TrytonCollection.Name)]
 public sealed class TrytonErpContractTests(TrytonServer tryton)
 {
-    private static readonly DateOnly WorkDay = new(2026, 10, 5);
-    private const string Period = "2026-10";
+    private static readonly DateOnly WorkDay = LiveCalendar.DayOfPreviousMonth(5);
+    private static readonly string Period = LiveCalendar.PreviousPeriod;
 
     private readonly string _run = Guid.NewGuid().ToString("N")[..8];
 
@@ -157,7 +158,7 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         Assert.Equal((ErpInvoiceStatus.Draft, null), (draft.Status, draft.Number));
         Assert.Equal(3, withLines.Lines.Count);
         Assert.Equal(ErpInvoiceStatus.Posted, posted.Status);
-        Assert.StartsWith("INV/2026/", posted.Number);
+        Assert.StartsWith($"INV/{LiveCalendar.Today.Year}/", posted.Number);
         Assert.Equal(Lines.Sum(l => l.Amount), posted.Net);
         Assert.Equal(posted.Net + posted.Tax, posted.Gross);
         Assert.Equal(Lines, posted.Lines);
@@ -187,9 +188,9 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         var office = new TrytonBackOffice(tryton.NewClient());
 
         var afterPost = Latest(await ChangesSinceAsync(erp, start), invoice.InvoiceId);
-        await office.PayAsync(invoice.InvoiceId, 400m, new DateOnly(2026, 11, 2));
+        await office.PayAsync(invoice.InvoiceId, 400m, LiveCalendar.Today);
         var afterPartial = Latest(await ChangesSinceAsync(erp, afterPost.Watermark), invoice.InvoiceId);
-        await office.PayAsync(invoice.InvoiceId, invoice.Gross - 400m, new DateOnly(2026, 11, 9));
+        await office.PayAsync(invoice.InvoiceId, invoice.Gross - 400m, LiveCalendar.Today);
         var afterFull = Latest(await ChangesSinceAsync(erp, afterPartial.Watermark), invoice.InvoiceId);
 
         Assert.Equal((0m, invoice.Gross, ErpDocumentKind.Invoice, $"BB-{_run}"), (afterPost.AmountPaid, afterPost.Balance, afterPost.Kind, afterPost.BillingBatchId));
@@ -244,21 +245,38 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     }
 
     [Fact]
+    public async Task An_invoice_carries_the_date_it_is_given_and_falls_due_by_the_customers_payment_term()
+    {
+        var erp = tryton.NewErp();
+        var start = await TrytonFeed.EndAsync(erp);
+
+        var invoice = await PostedInvoiceAsync(erp);
+        var change = Latest(await ChangesSinceAsync(erp, start), invoice.InvoiceId);
+        var reference = await erp.GetReferenceDataAsync(CancellationToken.None);
+
+        Assert.Equal(LiveCalendar.Today, change.InvoiceDate);
+        Assert.Equal(new ErpPaymentTermDue(0, 30), reference.PaymentTermDues["NET30"]);
+        Assert.Equal(LiveCalendar.Today.AddDays(30), change.DueDate);
+    }
+
+    [Fact]
     public async Task A_closed_fiscal_period_refuses_the_invoice_with_a_readable_PeriodClosed()
     {
         var erp = tryton.NewErp();
         var project = await NewProjectAsync(erp);
-        var draft = await erp.CreateDraftInvoiceAsync(InvoiceDraft($"BB-{_run}", project, "2025-03"), CancellationToken.None);
+        var closedDay = LiveCalendar.DayInLastFiscalYear;
+        var closedPeriod = LedgerEntry.PeriodOf(closedDay);
+        var draft = await erp.CreateDraftInvoiceAsync(InvoiceDraft($"BB-{_run}", project, closedDay), CancellationToken.None);
         await erp.SetInvoiceLinesAsync(draft.InvoiceId, Lines, CancellationToken.None);
-        await new TrytonBackOffice(tryton.NewClient()).ClosePeriodAsync(new DateOnly(2025, 3, 15));
+        await new TrytonBackOffice(tryton.NewClient()).ClosePeriodAsync(closedDay);
 
         var posting = await Assert.ThrowsAsync<ErpException>(() => erp.PostInvoiceAsync(draft.InvoiceId, CancellationToken.None));
-        var drafting = await Assert.ThrowsAsync<ErpException>(() => erp.CreateDraftInvoiceAsync(InvoiceDraft($"BB2-{_run}", project, "2025-03"), CancellationToken.None));
+        var drafting = await Assert.ThrowsAsync<ErpException>(() => erp.CreateDraftInvoiceAsync(InvoiceDraft($"BB2-{_run}", project, closedDay), CancellationToken.None));
 
-        Assert.False(await erp.IsFiscalPeriodOpenAsync("PSUS", "2025-03", CancellationToken.None));
+        Assert.False(await erp.IsFiscalPeriodOpenAsync("PSUS", closedPeriod, CancellationToken.None));
         Assert.True(await erp.IsFiscalPeriodOpenAsync("PSUS", Period, CancellationToken.None));
         Assert.Equal((ErpFailureKind.PeriodClosed, ErpFailureKind.PeriodClosed), (posting.Kind, drafting.Kind));
-        Assert.Contains("fiscal period 2025-03, which is closed", posting.Message);
+        Assert.Contains($"fiscal period {closedPeriod}, which is closed", posting.Message);
         Assert.Equal(ErpInvoiceStatus.Draft, (await erp.FindInvoiceByBatchAsync($"BB-{_run}", CancellationToken.None))!.Status);
     }
 
@@ -282,8 +300,10 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
     private ErpTimeLine TimeLine(string id, ErpProject project, string resource, decimal hours) =>
         new($"{_run}-{id}", project.ErpProjectCode, resource, WorkDay, hours, true, "Consultant", _run);
 
-    private static ErpInvoiceDraft InvoiceDraft(string batch, ErpProject project, string period = Period) =>
-        new(batch, project.CustomerNumber!, project.ErpProjectCode, period, "USD", null, "US-EXEMPT", batch);
+    /// <summary>A draft of the previous month's services, dated today (as billing dates it by default) unless told otherwise.</summary>
+    private static ErpInvoiceDraft InvoiceDraft(string batch, ErpProject project, DateOnly? invoiceDate = null) =>
+        new(batch, project.CustomerNumber!, project.ErpProjectCode, Period, invoiceDate ?? LiveCalendar.Today,
+            $"Contract test: {BillingDates.ServicePeriodText(Period)}", "USD", null, "US-EXEMPT", batch);
 
     private async Task<ErpProject> NewProjectAsync(TrytonErp erp, string suffix = "")
     {

@@ -93,7 +93,16 @@ public sealed class SandboxErp : IErpConnector
             ["Advisory"] = new("CC-100", "DEP-ADV", "REV-SERVICES"),
             ["Engineering"] = new("CC-200", "DEP-ENG", "REV-SERVICES"),
             ["Managed"] = new("CC-300", "DEP-MS", "REV-RECURRING"),
-        }.AsReadOnly());
+        }.AsReadOnly())
+    {
+        PaymentTermDues = new Dictionary<string, ErpPaymentTermDue>(StringComparer.Ordinal)
+        {
+            ["NET15"] = new(0, 15),
+            ["NET30"] = new(0, 30),
+            ["NET45"] = new(0, 45),
+            ["NET60"] = new(0, 60),
+        }.AsReadOnly(),
+    };
 
     /// <summary>What <see cref="GetReferenceDataAsync"/> answers and project creation checks against.</summary>
     public ErpReferenceData ReferenceData { get; init; } = DefaultReferenceData;
@@ -426,7 +435,7 @@ public sealed class SandboxErp : IErpConnector
             }
             // Dated like the original; a closed period refuses it as it would refuse any posting into it.
             var posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", original.Line with { ExternalId = reversalExternalId, Hours = -original.Line.Hours });
-            if (_closedPeriods.Contains(original.Line.WorkDate.ToString("yyyy-MM", CultureInfo.InvariantCulture)))
+            if (_closedPeriods.Contains(PeriodOf(original.Line.WorkDate)))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
                 throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {original.Line.WorkDate:yyyy-MM} is closed: time line {original.ErpDocumentId} cannot be reversed in it.");
@@ -467,7 +476,7 @@ public sealed class SandboxErp : IErpConnector
             {
                 return new ErpPosting(existing.ErpDocumentId, line.ExternalId);
             }
-            if (_closedPeriods.Contains(line.WorkDate.ToString("yyyy-MM", CultureInfo.InvariantCulture)))
+            if (_closedPeriods.Contains(PeriodOf(line.WorkDate)))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
                 throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {line.WorkDate:yyyy-MM} is closed for posting.");
@@ -540,7 +549,8 @@ public sealed class SandboxErp : IErpConnector
                 throw new ErpException(ErpFailureKind.Rejected,
                     $"Invoice for batch {draft.BillingBatchId} cannot be created: period '{draft.Period}' is not a yyyy-MM period.");
             }
-            ThrowIfPeriodClosed(draft.Period);
+            // The invoice is booked on the date it carries: that period must be open, whatever the service period.
+            ThrowIfPeriodClosed(PeriodOf(draft.InvoiceDate));
             created = new ErpInvoice($"INV-D-{_invoicesById.Count + 1:D5}", draft.BillingBatchId, ErpInvoiceStatus.Draft, Number: null,
                 Lines: [], Net: 0m, Tax: 0m, Gross: 0m, draft.Currency, CreditMemoId: null);
             Record(InvoiceDraftedKind, new StoredInvoice(created, draft, CreditReason: null));
@@ -584,13 +594,12 @@ public sealed class SandboxErp : IErpConnector
                 case ErpInvoiceStatus.Cancelled:
                     throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} was cancelled and cannot be posted.");
             }
-            ThrowIfPeriodClosed(stored.Draft.Period);
+            ThrowIfPeriodClosed(PeriodOf(stored.Draft.InvoiceDate));
             if (stored.Invoice.Lines.Count == 0)
             {
                 throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} has no lines and cannot be posted.");
             }
-            var year = YearOf(stored.Draft.Period)!.Value;
-            var prefix = $"INV-{year}-";
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"INV-{stored.Draft.InvoiceDate.Year}-");
             var sequence = _invoicesById.Values.Count(i => i.Invoice.Number?.StartsWith(prefix, StringComparison.Ordinal) == true) + 1;
             var tax = Money(stored.Invoice.Net * TaxRates[stored.Draft.TaxCode]);
             posted = stored.Invoice with
@@ -690,8 +699,8 @@ public sealed class SandboxErp : IErpConnector
     private void AppendInvoiceChanges(StoredInvoice stored)
     {
         var invoice = stored.Invoice;
-        var invoiceDate = LastDayOf(stored.Draft.Period);
-        var dueDate = invoiceDate.AddDays(30);
+        var invoiceDate = stored.Draft.InvoiceDate;
+        var dueDate = DueDateOf(stored.Draft.CustomerNumber, invoiceDate);
         var version = _invoiceChanges.Count(c => c.InvoiceId == invoice.InvoiceId) + 1;
         var balance = invoice.Status == ErpInvoiceStatus.Posted ? invoice.Gross - stored.AmountPaid - stored.WrittenOff : 0m;
         _invoiceChanges.Add(new ErpInvoiceChange(invoice.InvoiceId, version, NextWatermark(), ErpDocumentKind.Invoice, invoice.BillingBatchId,
@@ -707,11 +716,14 @@ public sealed class SandboxErp : IErpConnector
 
     private string NextWatermark() => (_invoiceChanges.Count + 1).ToString("D10", CultureInfo.InvariantCulture);
 
-    private static DateOnly LastDayOf(string period)
+    /// <summary>Due by the customer's payment terms (NET30 when the customer or its terms are unknown).</summary>
+    private DateOnly DueDateOf(string customerNumber, DateOnly invoiceDate)
     {
-        var first = DateOnly.ParseExact(period, "yyyy-MM", CultureInfo.InvariantCulture);
-        return first.AddMonths(1).AddDays(-1);
+        var terms = _customersByNumber.GetValueOrDefault(customerNumber)?.PaymentTerms ?? "NET30";
+        return ReferenceData.PaymentTermDues.GetValueOrDefault(terms, new ErpPaymentTermDue(0, 30)).DueDateFor(invoiceDate);
     }
+
+    private static string PeriodOf(DateOnly day) => day.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
     private StoredInvoice InvoiceById(string invoiceId) =>
         _invoicesById.GetValueOrDefault(invoiceId) ?? throw new ErpException(ErpFailureKind.Rejected, $"Invoice {invoiceId} does not exist.");

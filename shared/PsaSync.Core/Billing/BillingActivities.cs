@@ -27,6 +27,7 @@ public abstract class BillingActivity<TInput, TResult> : IWorkflowActivity
     private static string? BatchOf(TInput input) => input switch
     {
         BillingRequest request => request.BatchId,
+        DraftRequest draft => draft.Request.BatchId,
         InvoiceStep step => step.Request.BatchId,
         IssuedInvoice issued => issued.Request.BatchId,
         _ => null,
@@ -100,20 +101,22 @@ public sealed class ReserveBillingEntries(IUnbilledLedger ledger) : BillingActiv
         ledger.ReserveAsync(input.ProjectId, input.Period, input.BatchId, cancellationToken);
 }
 
-public sealed class CreateDraftInvoice(BillingContext context, IErpConnector erp) : BillingActivity<BillingRequest, ErpInvoice>
+/// <summary>The draft, dated as the workflow decided, with the service period stated in its description.</summary>
+public sealed class CreateDraftInvoice(BillingContext context, IErpConnector erp) : BillingActivity<DraftRequest, ErpInvoice>
 {
     public override string Name => BillingActivityNames.CreateDraft;
 
-    protected override async Task<ErpInvoice> RunAsync(BillingRequest input, CancellationToken cancellationToken)
+    protected override async Task<ErpInvoice> RunAsync(DraftRequest input, CancellationToken cancellationToken)
     {
+        var request = input.Request;
         // Looked up first: a create that timed out after committing is found, not repeated.
-        if (await erp.FindInvoiceByBatchAsync(input.BatchId, cancellationToken) is { } existing)
+        if (await erp.FindInvoiceByBatchAsync(request.BatchId, cancellationToken) is { } existing)
         {
             return existing;
         }
-        var (project, customer, erpProject) = await context.ResolveAsync(input, cancellationToken);
-        return await erp.CreateDraftInvoiceAsync(new ErpInvoiceDraft(input.BatchId, customer, erpProject, input.Period, project.Currency,
-            project.PurchaseOrder, project.TaxCode ?? "", input.BatchId), cancellationToken);
+        var (project, customer, erpProject) = await context.ResolveAsync(request, cancellationToken);
+        return await erp.CreateDraftInvoiceAsync(new ErpInvoiceDraft(request.BatchId, customer, erpProject, request.Period, input.Dates.InvoiceDate,
+            $"{project.Name}: {BillingDates.ServicePeriodText(request.Period)}", project.Currency, project.PurchaseOrder, project.TaxCode ?? "", request.BatchId), cancellationToken);
     }
 }
 

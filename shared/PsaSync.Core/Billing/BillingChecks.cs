@@ -26,11 +26,12 @@ public sealed class BillingChecks(
     public const string ContractCeiling = "contract-ceiling";
     public const string PendingExpenses = "pending-expenses";
     public const string FiscalPeriodOpen = "fiscal-period-open";
+    public const string DueDateNotPast = "due-date-not-past";
     public const string LedgerMatchesPsa = "ledger-matches-psa";
     public const string RatesKnown = "rates-known";
 
     public static IReadOnlyList<string> All { get; } =
-        [CustomerActive, ProjectActive, PurchaseOrder, TaxCode, ContractCeiling, PendingExpenses, FiscalPeriodOpen, LedgerMatchesPsa, RatesKnown];
+        [CustomerActive, ProjectActive, PurchaseOrder, TaxCode, ContractCeiling, PendingExpenses, FiscalPeriodOpen, DueDateNotPast, LedgerMatchesPsa, RatesKnown];
 
     public async Task<CheckResult> RunAsync(CheckRequest request, CancellationToken cancellationToken)
     {
@@ -52,9 +53,8 @@ public sealed class BillingChecks(
             PendingExpenses => await psa.CountPendingExpenseApprovalsAsync(projectId, period, cancellationToken) is var pending and > 0
                 ? Fail(PendingExpenses, ReasonCodes.BillingExpensesPending, $"{pending} expense(s) of project {projectId} for {period} still wait for approval in the PSA.")
                 : Pass(PendingExpenses, $"No expenses of {period} wait for approval."),
-            FiscalPeriodOpen => await erp.IsFiscalPeriodOpenAsync(project.LegalEntity, period, cancellationToken)
-                ? Pass(FiscalPeriodOpen, $"Period {period} is open in the ERP for {project.LegalEntity}.")
-                : Fail(FiscalPeriodOpen, ReasonCodes.BillingPeriodClosed, $"Period {period} is closed in the ERP for legal entity {project.LegalEntity}."),
+            FiscalPeriodOpen => await CheckFiscalPeriodAsync(project, request.Dates, cancellationToken),
+            DueDateNotPast => await CheckDueDateAsync(project, request.Dates, cancellationToken),
             LedgerMatchesPsa => await CheckLedgerAsync(projectId, period, cancellationToken),
             RatesKnown => await CheckRatesAsync(project, period, cancellationToken),
             _ => throw new ArgumentException($"Unknown billing check '{request.Check}'.", nameof(request)),
@@ -65,6 +65,42 @@ public sealed class BillingChecks(
     {
         var number = (await crossReferences.FindAsync(EntityKinds.Customer, SystemNames.CustomerKey, project.CustomerKey, cancellationToken))?.IdIn(SystemNames.Erp);
         return number is null ? null : await erp.GetCustomerAsync(number, cancellationToken);
+    }
+
+    /// <summary>The period the invoice will be dated in must be open; the service period itself may long be closed.</summary>
+    private async Task<CheckResult> CheckFiscalPeriodAsync(Project project, BillingDates dates, CancellationToken cancellationToken)
+    {
+        var dated = $"The invoice will be dated {dates.InvoiceDate:yyyy-MM-dd}";
+        return await erp.IsFiscalPeriodOpenAsync(project.LegalEntity, dates.InvoicePeriod, cancellationToken)
+            ? Pass(FiscalPeriodOpen, $"{dated}, in period {dates.InvoicePeriod}, which is open in the ERP for {project.LegalEntity}.")
+            : Fail(FiscalPeriodOpen, ReasonCodes.BillingPeriodClosed, $"{dated}, in period {dates.InvoicePeriod}, which is closed in the ERP for legal entity {project.LegalEntity}.");
+    }
+
+    /// <summary>
+    /// An invoice must not fall due before the day it is issued: an ERP refuses or warns on it (Tryton does), and a customer
+    /// would be overdue on receipt. Only period-end dating can meet this; run-day dating passes by construction.
+    /// </summary>
+    private async Task<CheckResult> CheckDueDateAsync(Project project, BillingDates dates, CancellationToken cancellationToken)
+    {
+        var customer = await CheckCustomerAsync(project, cancellationToken);
+        if (customer is null)
+        {
+            return Pass(DueDateNotPast, "The due date is checked once the customer is in the ERP.");
+        }
+        var reference = await referenceData.GetAsync(cancellationToken);
+        if (!reference.PaymentTermDues.TryGetValue(customer.PaymentTerms, out var due))
+        {
+            return dates.InvoiceDate >= dates.RunDay
+                ? Pass(DueDateNotPast, $"The invoice is dated {dates.InvoiceDate:yyyy-MM-dd}, not before the billing day.")
+                : new CheckResult(DueDateNotPast, true,
+                    $"The ERP's rule for payment terms '{customer.PaymentTerms}' is unknown to PsaSync, so the due date of an invoice dated {dates.InvoiceDate:yyyy-MM-dd} could not be checked.", Warning: true);
+        }
+        var dueDate = due.DueDateFor(dates.InvoiceDate);
+        return dueDate >= dates.RunDay
+            ? Pass(DueDateNotPast, $"Dated {dates.InvoiceDate:yyyy-MM-dd}, the invoice falls due on {dueDate:yyyy-MM-dd} ({customer.PaymentTerms}).")
+            : Fail(DueDateNotPast, ReasonCodes.BillingDueDatePast,
+                $"Dated {dates.InvoiceDate:yyyy-MM-dd} (the end of {project.ProjectId}'s service period), the invoice would fall due on {dueDate:yyyy-MM-dd} under {customer.PaymentTerms}, " +
+                $"before today ({dates.RunDay:yyyy-MM-dd}). Nothing was drafted.");
     }
 
     private async Task<CheckResult> CheckProjectAsync(Project project, CancellationToken cancellationToken)

@@ -41,7 +41,11 @@ public sealed record BillingRequest(string ProjectId, string Period, int Attempt
     }
 }
 
-public sealed record CheckRequest(BillingRequest Request, string Check);
+/// <summary>One readiness check of a run, with the dates the run decided (the invoice date is what the period checks apply to).</summary>
+public sealed record CheckRequest(BillingRequest Request, string Check, BillingDates Dates);
+
+/// <summary>The draft to create: the run's request and the date the invoice carries.</summary>
+public sealed record DraftRequest(BillingRequest Request, BillingDates Dates);
 
 /// <summary>The business-readable answer of one readiness check. A warning passes but is shown.</summary>
 public sealed record CheckResult(string Check, bool Passed, string Message, string? ReasonCode = null, bool Warning = false);
@@ -74,6 +78,9 @@ public sealed record BillingStatus(
 
 public sealed class BillingOptions
 {
+    /// <summary>Which date an invoice carries: the billing run's day (default) or the last day of the service period.</summary>
+    public InvoiceDating InvoiceDating { get; set; } = InvoiceDating.RunDay;
+
     /// <summary>How long a blocked billing waits for its problems to be fixed before it ends as blocked.</summary>
     public TimeSpan ResolutionDeadline { get; set; } = TimeSpan.FromDays(3);
 

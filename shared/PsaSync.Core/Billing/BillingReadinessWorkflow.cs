@@ -7,7 +7,8 @@ namespace PsaSync.Core.Billing;
 /// Bills one project for one period, right the first time or not at all. It runs every readiness check (each
 /// an activity); while any fails it raises one exception item per failure, shows the reasons in its status,
 /// and waits for a "resolved" event or its re-check timer, up to a deadline. Once ready it reserves the
-/// ledger entries, creates the draft invoice (its ERP external id is the batch id), sets the lines, posts it
+/// ledger entries, creates the draft invoice (its ERP external id is the batch id; its date is decided here, by
+/// <see cref="BillingOptions.InvoiceDating"/>, and the readiness checks judge that date), sets the lines, posts it
 /// and marks the entries billed. A failure after the reservation is compensated in reverse: the invoice is
 /// cancelled (draft) or credited (posted), the reservation released, and an exception item says what was undone.
 /// Deterministic as Durable requires: time only from the context, all I/O in activities.
@@ -24,13 +25,16 @@ public sealed class BillingReadinessWorkflow(BillingOptions options) : IWorkflow
     public async Task<BillingStatus> RunAsync(IWorkflowContext context, BillingRequest request)
     {
         var deadline = context.CurrentUtcDateTime + options.ResolutionDeadline;
+        BillingDates dates;
         while (true)
         {
+            // Decided on each round from the orchestration's clock: a run that waited over midnight dates its invoice on the day it drafts it.
+            dates = BillingDates.For(request.Period, context.CurrentUtcDateTime, options.InvoiceDating);
             context.SetCustomStatus(new BillingStatus(BillingState.Checking, []));
             var results = new List<CheckResult>();
             foreach (var check in BillingChecks.All)
             {
-                results.Add(await context.CallActivityAsync<CheckResult>(BillingActivityNames.RunCheck, new CheckRequest(request, check), Retry));
+                results.Add(await context.CallActivityAsync<CheckResult>(BillingActivityNames.RunCheck, new CheckRequest(request, check, dates), Retry));
             }
             var failures = results.Where(r => !r.Passed).ToList();
             if (failures.Count == 0)
@@ -57,7 +61,7 @@ public sealed class BillingReadinessWorkflow(BillingOptions options) : IWorkflow
         var step = "creating the draft invoice";
         try
         {
-            var draft = await context.CallActivityAsync<ErpInvoice>(BillingActivityNames.CreateDraft, request, Retry);
+            var draft = await context.CallActivityAsync<ErpInvoice>(BillingActivityNames.CreateDraft, new DraftRequest(request, dates), Retry);
             step = "setting the invoice lines";
             await context.CallActivityAsync<ErpInvoice>(BillingActivityNames.SetLines, new InvoiceStep(request, draft.InvoiceId), Retry);
             step = "posting the invoice";

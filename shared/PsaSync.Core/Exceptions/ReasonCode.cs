@@ -207,6 +207,12 @@ public static class ReasonCodes
         "The ERP fiscal period is closed",
         "Reopen the period in the ERP, or bill in the next period; billing re-checks by itself.");
 
+    public static readonly ReasonCode BillingDueDatePast = new(
+        "BILLING_DUE_DATE_PAST", ExceptionOwner.FinanceOps,
+        "The invoice would fall due before it is even issued",
+        "Invoices are dated at the end of the service period (PsaSync:Billing:InvoiceDating=PeriodEnd), and this period is billed after its payment term ran out. " +
+        "Date this run's invoices on the billing day (InvoiceDating=RunDay, the default) and start billing again, or agree a different date with the customer and raise the invoice in the ERP by hand.");
+
     public static readonly ReasonCode BillingLedgerMismatch = new(
         "BILLING_LEDGER_MISMATCH", ExceptionOwner.IntegrationSupport,
         "PsaSync's ledger and the PSA disagree on what was approved",
@@ -262,7 +268,7 @@ public static class ReasonCodes
     [
         TimeCreditCandidate, TimeOutsideProjectDates, TimeBillableOnFixedFee, TimeRateMissing, ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
-        BillingExpensesPending, BillingPeriodClosed, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
+        BillingExpensesPending, BillingPeriodClosed, BillingDueDatePast, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
         HoursOutOfRange, DayOverFull, ProjectNotInErp, WaitingForProject, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
         CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,

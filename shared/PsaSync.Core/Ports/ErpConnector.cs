@@ -117,11 +117,18 @@ public sealed record ErpInvoiceChange(
 /// <summary>A page of invoice changes; <see cref="HasMore"/> says another poll would return more right away.</summary>
 public sealed record ErpInvoiceChangePage(IReadOnlyList<ErpInvoiceChange> Changes, bool HasMore);
 
+/// <summary>
+/// A draft invoice. <see cref="Period"/> is the service period billed (yyyy-MM); <see cref="InvoiceDate"/> is the date the
+/// invoice carries (the billing workflow decides it; connectors use it as given, and refuse it when the ERP's fiscal period
+/// for that date is closed); <see cref="Description"/> states the service period on the invoice.
+/// </summary>
 public sealed record ErpInvoiceDraft(
     string BillingBatchId,
     string CustomerNumber,
     string ErpProjectCode,
     string Period,
+    DateOnly InvoiceDate,
+    string Description,
     string Currency,
     string? PurchaseOrder,
     string TaxCode,
@@ -160,7 +167,20 @@ public sealed record ErpReferenceData(
     IReadOnlyList<ErpLegalEntity> LegalEntities,
     IReadOnlyList<string> PaymentTerms,
     IReadOnlyList<ErpTaxCode> TaxCodes,
-    IReadOnlyDictionary<string, ErpDimensions> DimensionsByPractice);
+    IReadOnlyDictionary<string, ErpDimensions> DimensionsByPractice)
+{
+    /// <summary>
+    /// When an invoice under each payment term falls due, for the terms whose rule the connector could read. A term
+    /// missing here has a rule PsaSync cannot compute (billing then cannot check the due date before drafting).
+    /// </summary>
+    public IReadOnlyDictionary<string, ErpPaymentTermDue> PaymentTermDues { get; init; } = new Dictionary<string, ErpPaymentTermDue>();
+}
+
+/// <summary>A payment term's due-date rule: the invoice date plus whole months, then days (NET30 is 0 months, 30 days).</summary>
+public sealed record ErpPaymentTermDue(int Months, int Days)
+{
+    public DateOnly DueDateFor(DateOnly invoiceDate) => invoiceDate.AddMonths(Months).AddDays(Days);
+}
 
 public sealed record ErpCustomerDraft(
     string ExternalId,

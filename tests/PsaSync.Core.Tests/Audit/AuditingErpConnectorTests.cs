@@ -98,7 +98,7 @@ public class AuditingErpConnectorTests
             new ErpDimensions("CC", "D", "R"), null, TestData.WorkDate, null, "c2"), CancellationToken.None);
         await _connector.SetProjectStatusAsync("ERP-P-1", ProjectStatus.OnHold, CancellationToken.None);
         await _connector.PostTimeAsync(Line("L-1"), CancellationToken.None);
-        await _connector.CreateDraftInvoiceAsync(new ErpInvoiceDraft("B-1", "CUST-1", "ERP-P-1", "2026-03", "EUR", null, "DE-VAT-19", "c3"), CancellationToken.None);
+        await _connector.CreateDraftInvoiceAsync(new ErpInvoiceDraft("B-1", "CUST-1", "ERP-P-1", "2026-03", new DateOnly(2026, 4, 2), "Services 2026-03", "EUR", null, "DE-VAT-19", "c3"), CancellationToken.None);
         await _connector.SetInvoiceLinesAsync("INV-1", [], CancellationToken.None);
         await _connector.PostInvoiceAsync("INV-1", CancellationToken.None);
         await _connector.CancelDraftInvoiceAsync("INV-2", CancellationToken.None);

@@ -45,7 +45,8 @@ public sealed class InvoiceFeedbackTests
             await _ledger.AddAsync(LedgerEntry.ForTime(TestData.TimeEntry(entryId: $"{projectId}-{id}", projectId: projectId), $"corr-{projectId}-{id}"), CancellationToken.None);
         }
         await _ledger.ReserveAsync(projectId, Period, request.BatchId, CancellationToken.None);
-        var draft = await _erp.CreateDraftInvoiceAsync(new ErpInvoiceDraft(request.BatchId, "CUST-00001", $"EP-{projectId}", Period, "EUR", null, "DE-VAT-19", "corr"), CancellationToken.None);
+        var draft = await _erp.CreateDraftInvoiceAsync(new ErpInvoiceDraft(request.BatchId, "CUST-00001", $"EP-{projectId}", Period,
+            BillingDates.For(Period, _clock.GetUtcNow().UtcDateTime, InvoiceDating.RunDay).InvoiceDate, "Services", "EUR", null, "DE-VAT-19", "corr"), CancellationToken.None);
         await _erp.SetInvoiceLinesAsync(draft.InvoiceId, [new ErpInvoiceLine("Consultant", 8m, 125m, 1000m)], CancellationToken.None);
         var posted = await _erp.PostInvoiceAsync(draft.InvoiceId, CancellationToken.None);
         await _ledger.MarkBilledAsync(projectId, Period, request.BatchId, posted.InvoiceId, CancellationToken.None);

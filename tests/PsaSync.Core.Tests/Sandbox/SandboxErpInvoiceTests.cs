@@ -39,7 +39,13 @@ public sealed class SandboxErpInvoiceTests : IDisposable
 
     private static ErpInvoiceDraft Draft(string batchId = "BB-1", string period = Period, string taxCode = "DE-VAT-19",
         string customerNumber = CustomerNumber, string projectCode = ProjectCode, string currency = "EUR") =>
-        new(batchId, customerNumber, projectCode, period, currency, "PO-77", taxCode, "corr-" + batchId);
+        new(batchId, customerNumber, projectCode, period, PeriodEnd(period), $"Services {period}", currency, "PO-77", taxCode, "corr-" + batchId);
+
+    /// <summary>These tests date invoices at the end of their service period, so a closed period refuses them.</summary>
+    private static DateOnly PeriodEnd(string period) =>
+        DateOnly.TryParseExact(period, "yyyy-MM", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var month)
+            ? month.AddMonths(1).AddDays(-1)
+            : new DateOnly(2026, 3, 31);
 
     private static ErpInvoiceLine Line(decimal amount, string description = "Consultant 2026-03") =>
         new(description, 1m, amount, amount);
