@@ -83,7 +83,7 @@ public class RegressionTests
     public async Task A_null_time_entry_is_refused_with_400_at_the_edge()
     {
         var publisher = Substitute.For<IMessagePublisher>();
-        var ingress = SignedCalls.Ingress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(), new ManualClock(TestData.Now),
+        var ingress = SignedCalls.Ingress([new SandboxPsaTimeWebhookMapper()], publisher, Substitute.For<ICorrelationLog>(), new FakeTimeProvider(TestData.Now),
             new Dictionary<string, string> { ["psa"] = "psa-secret" });
 
         var result = await ingress.AcceptAsync(

@@ -15,7 +15,7 @@ public class KeyVaultWebhookSecretSourceTests
     private static readonly TimeSpan Ttl = TimeSpan.FromMinutes(1);
 
     private readonly SecretClient _client = Substitute.For<SecretClient>();
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
 
     private readonly ListLogger _logger = new();
 
@@ -63,7 +63,7 @@ public class KeyVaultWebhookSecretSourceTests
         await source.GetAsync("psa", CancellationToken.None);
         Holds("webhook-psa-current", "second");
         var cached = await source.GetAsync("psa", CancellationToken.None);
-        _clock.UtcNow += Ttl;
+        _clock.Advance(Ttl);
         var refreshed = await source.GetAsync("psa", CancellationToken.None);
 
         Assert.Equal(["first"], cached.Active);
@@ -80,7 +80,7 @@ public class KeyVaultWebhookSecretSourceTests
         await source.GetAsync("psa", CancellationToken.None);
 
         Fails("webhook-psa-current");
-        _clock.UtcNow += Ttl * 3;
+        _clock.Advance(Ttl * 3);
         var secrets = await source.GetAsync("psa", CancellationToken.None);
 
         Assert.Equal(["cached-value"], secrets.Active);

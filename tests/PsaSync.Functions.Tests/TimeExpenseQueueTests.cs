@@ -70,7 +70,7 @@ public class TimeExpenseQueueTests
         await ProcessAsync(message);
 
         // Service Bus would redeliver an abandoned message at once: the retry is a copy that waits for the ERP's Retry-After.
-        Assert.Equal(_harness.Clock.UtcNow + TimeSpan.FromSeconds(30), visibleAt);
+        Assert.Equal(_harness.Clock.GetUtcNow() + TimeSpan.FromSeconds(30), visibleAt);
         Assert.NotNull(copy);
         Assert.Equal(envelope.Id, EventEnvelope.FromJson(copy.Body.ToString()).Id);
         Assert.NotEqual(message.MessageId, copy.MessageId);
@@ -93,7 +93,7 @@ public class TimeExpenseQueueTests
 
         await ProcessAsync(message);
 
-        Assert.Equal(_harness.Clock.UtcNow + _harness.Policy.RetryDelay(3, null), visibleAt);
+        Assert.Equal(_harness.Clock.GetUtcNow() + _harness.Policy.RetryDelay(3, null), visibleAt);
         await _harness.Scheduler.Received(1).ScheduleAsync(QueueNames.TimeExpense,
             Arg.Is<ServiceBusMessage>(m => (int)m.ApplicationProperties[ServiceBusProcessing.EarlierDeliveriesProperty] == 3), Arg.Any<DateTimeOffset>(), Arg.Any<CancellationToken>());
     }

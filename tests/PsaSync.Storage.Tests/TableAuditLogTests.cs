@@ -13,7 +13,7 @@ public sealed class TableAuditLogTests(AzuriteFixture azurite) : AzuriteTestBase
     public async Task The_records_of_a_correlation_id_come_back_in_order_including_a_batch_in_one_tick()
     {
         var log = new TableAuditLog(Tables);
-        var t0 = ManualClock.DefaultStart;
+        var t0 = TestClock.Start;
         var batch = Enumerable.Range(0, 120).Select(i => Record("corr/1", t0.AddSeconds(1), $"post-time-{i:D3}")).ToList();
 
         await log.AppendAsync([Record("corr/1", t0, "create-project")], Ct);
@@ -29,7 +29,7 @@ public sealed class TableAuditLogTests(AzuriteFixture azurite) : AzuriteTestBase
     public async Task Correlation_ids_are_kept_apart_and_an_unknown_one_has_no_records()
     {
         var log = new TableAuditLog(Tables);
-        await log.AppendAsync([Record("corr-a", ManualClock.DefaultStart, "post-time"), Record("corr-b", ManualClock.DefaultStart, "create-customer")], Ct);
+        await log.AppendAsync([Record("corr-a", TestClock.Start, "post-time"), Record("corr-b", TestClock.Start, "create-customer")], Ct);
 
         Assert.Equal("post-time", Assert.Single(await log.ListAsync("corr-a", Ct)).Operation);
         Assert.Equal("create-customer", Assert.Single(await log.ListAsync("corr-b", Ct)).Operation);

@@ -13,7 +13,7 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
     public async Task Timeline_comes_back_in_append_order_including_entries_in_the_same_tick()
     {
         var log = new TableCorrelationLog(Tables);
-        var t0 = ManualClock.DefaultStart;
+        var t0 = TestClock.Start;
         var appended = new List<TraceEntry>
         {
             new("corr-1", t0, "time-expense", TraceSteps.Accepted, "webhook accepted", TimeEntry),
@@ -39,7 +39,7 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
     public async Task Timelines_of_different_correlation_ids_are_separate()
     {
         var log = new TableCorrelationLog(Tables);
-        var t0 = ManualClock.DefaultStart;
+        var t0 = TestClock.Start;
         await log.AppendAsync(new("corr-a", t0, "d", "s1", "a1"), Ct);
         await log.AppendAsync(new("corr-b", t0, "d", "s1", "b1"), Ct);
         await log.AppendAsync(new("corr-a", t0, "d", "s2", "a2"), Ct);
@@ -56,7 +56,7 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
     public async Task An_id_that_starts_with_another_id_keeps_its_own_timeline_and_record_index()
     {
         var log = new TableCorrelationLog(Tables);
-        var t0 = ManualClock.DefaultStart;
+        var t0 = TestClock.Start;
         var longer = TimeEntry with { Id = TimeEntry.Id + "0" };
         // Thirty pairs like corr-1 / corr-10, so some share a hash bucket, written in one call as a job would.
         var ids = Enumerable.Range(1, 30).Select(n => $"corr-{n}").ToList();
@@ -72,7 +72,7 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
     public async Task Correlation_ids_with_forbidden_key_characters_round_trip()
     {
         var log = new TableCorrelationLog(Tables);
-        var entry = new TraceEntry("corr/with#odd?chars%", ManualClock.DefaultStart, "d", "s", "x", TimeEntry);
+        var entry = new TraceEntry("corr/with#odd?chars%", TestClock.Start, "d", "s", "x", TimeEntry);
 
         await log.AppendAsync(entry, Ct);
 
@@ -86,7 +86,7 @@ public sealed class TableCorrelationLogTests(AzuriteFixture azurite) : AzuriteTe
         var log = new TableCorrelationLog(Tables);
         var restarted = new TableCorrelationLog(NewTableProvider()); // no memory of what was indexed
         var other = new RecordRef(SystemNames.Psa, EntityKinds.TimeEntry, "TE-2002");
-        var t0 = ManualClock.DefaultStart;
+        var t0 = TestClock.Start;
         for (var i = 0; i < 12; i++)
         {
             await log.AppendAsync(new("corr-1", t0.AddSeconds(i), "time-expense", "step", $"{i}", TimeEntry), Ct);

@@ -32,8 +32,8 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         Assert.Equal("psa:time-entry:TE-1001:v1", item.IdempotencyKey);
         Assert.Equal(ExceptionStatus.Open, item.Status);
         Assert.Equal(1, item.Occurrences);
-        Assert.Equal(Clock.UtcNow, item.FirstSeen);
-        Assert.Equal(Clock.UtcNow, item.LastSeen);
+        Assert.Equal(Clock.GetUtcNow(), item.FirstSeen);
+        Assert.Equal(Clock.GetUtcNow(), item.LastSeen);
         Assert.Null(item.ResolvedAt);
         Assert.Null(item.Resolution);
     }
@@ -43,7 +43,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
     {
         var store = NewStore();
         var first = await store.RaiseAsync(Failure(ReasonCodes.FiscalPeriodClosed, message: "first"), Ct);
-        var firstSeen = Clock.UtcNow;
+        var firstSeen = Clock.GetUtcNow();
         Clock.Advance(TimeSpan.FromMinutes(3));
 
         var second = await store.RaiseAsync(Failure(ReasonCodes.FiscalPeriodClosed, message: "second"), Ct);
@@ -56,7 +56,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         Assert.Equal(2, stored.Occurrences);
         Assert.Equal("second", stored.Message);
         Assert.Equal(firstSeen, stored.FirstSeen);
-        Assert.Equal(Clock.UtcNow, stored.LastSeen);
+        Assert.Equal(Clock.GetUtcNow(), stored.LastSeen);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         {
             Assert.Equal(ExceptionStatus.Resolved, i.Status);
             Assert.Equal("posted on retry", i.Resolution);
-            Assert.Equal(Clock.UtcNow, i.ResolvedAt);
+            Assert.Equal(Clock.GetUtcNow(), i.ResolvedAt);
         });
         var stillOpen = Assert.Single(await store.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open), Ct));
         Assert.Equal(unrelated.Id, stillOpen.Id);
@@ -119,7 +119,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         Assert.Null(stored.Resolution);
         Assert.Null(stored.ResolvedAt);
         Assert.Equal("closed again", stored.Message);
-        Assert.Equal(Clock.UtcNow, stored.FirstSeen);
+        Assert.Equal(Clock.GetUtcNow(), stored.FirstSeen);
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class TableExceptionStoreTests(AzuriteFixture azurite) : AzuriteTe
         var store = NewStore();
         var envelope = Core.Events.EventEnvelope.Create(new Core.Events.TimeApproved(
             new TimeEntry("TE-1001", 1, "PRJ-1", "EMP-1", new DateOnly(2026, 10, 1), 8m, true, null)),
-            SystemNames.Psa, Entry.ToString(), "psa:time-entry:TE-1001:v1", "corr-1", Clock.UtcNow);
+            SystemNames.Psa, Entry.ToString(), "psa:time-entry:TE-1001:v1", "corr-1", Clock.GetUtcNow());
         var item = await store.RaiseAsync(Failure(ReasonCodes.ProjectNotInErp) with { Envelope = envelope }, Ct);
 
         var found = await store.GetAsync(item.Id, Ct);

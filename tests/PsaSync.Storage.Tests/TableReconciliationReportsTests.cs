@@ -28,9 +28,9 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
     [Fact]
     public async Task Of_two_reports_the_latest_is_the_newer_one_with_its_drifts()
     {
-        var older = new ReconciliationReport(Job, "run-older", Clock.UtcNow, 5,
+        var older = new ReconciliationReport(Job, "run-older", Clock.GetUtcNow(), 5,
             [new Drift(new RecordRef("erp", "customer", "CUST-00001"), DriftKind.MissingInPsa, "was missing; added", Healed: true)]);
-        var newer = new ReconciliationReport(Job, "run-newer", Clock.UtcNow.AddHours(1), 7,
+        var newer = new ReconciliationReport(Job, "run-newer", Clock.GetUtcNow().AddHours(1), 7,
         [
             new Drift(new RecordRef("erp", "customer", "CUST-00002"), DriftKind.FieldMismatch, "legal name: ERP 'A', PSA 'B'", Healed: true),
             new Drift(new RecordRef("psa", "customer", "PC-00009"), DriftKind.OrphanInPsa, "no ERP customer", Healed: false),
@@ -48,8 +48,8 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
     [Fact]
     public async Task The_newer_report_wins_whatever_order_they_were_saved_in()
     {
-        var newer = new ReconciliationReport(Job, "run-newer", Clock.UtcNow.AddDays(1), 2, []);
-        var older = new ReconciliationReport(Job, "run-older", Clock.UtcNow, 3,
+        var newer = new ReconciliationReport(Job, "run-newer", Clock.GetUtcNow().AddDays(1), 2, []);
+        var older = new ReconciliationReport(Job, "run-older", Clock.GetUtcNow(), 3,
             [new Drift(new RecordRef("erp", "customer", "CUST-00001"), DriftKind.MissingInPsa, "added", Healed: true)]);
         var reports = NewReports();
         await reports.SaveAsync(newer, Ct);
@@ -61,8 +61,8 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
     [Fact]
     public async Task Reports_of_different_jobs_are_kept_apart()
     {
-        var customers = new ReconciliationReport(Job, "run-c", Clock.UtcNow, 1, []);
-        var projects = new ReconciliationReport("project-reconciliation", "run-p", Clock.UtcNow.AddMinutes(5), 4,
+        var customers = new ReconciliationReport(Job, "run-c", Clock.GetUtcNow(), 1, []);
+        var projects = new ReconciliationReport("project-reconciliation", "run-p", Clock.GetUtcNow().AddMinutes(5), 4,
             [new Drift(new RecordRef("psa", "project", "PRJ-1"), DriftKind.StatusMismatch, "OnHold in the PSA", Healed: true)]);
         var reports = NewReports();
         await reports.SaveAsync(customers, Ct);
@@ -79,7 +79,7 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
         var drifts = Enumerable.Range(1, 60)
             .Select(i => new Drift(new RecordRef("erp", "customer", $"CUST-{i:D5}"), DriftKind.MissingInPsa, $"ERP customer CUST-{i:D5} was missing in the PSA; it was added.", Healed: true))
             .ToList();
-        var report = new ReconciliationReport(Job, "run-many", Clock.UtcNow, 60, drifts);
+        var report = new ReconciliationReport(Job, "run-many", Clock.GetUtcNow(), 60, drifts);
 
         await NewReports().SaveAsync(report, Ct);
 
@@ -102,7 +102,7 @@ public sealed class TableReconciliationReportsTests(AzuriteFixture azurite) : Az
                 $"PSA customer PC-{i:D5} differed from ERP customer CUST-{i:D5} (legal name: ERP 'Contoso {i}', PSA 'Contoso {i} GmbH'); the ERP's data was written.",
                 Healed: i <= 390))
             .ToList();
-        var report = new ReconciliationReport(Job, "run-large", Clock.UtcNow, 400, drifts);
+        var report = new ReconciliationReport(Job, "run-large", Clock.GetUtcNow(), 400, drifts);
 
         await NewReports().SaveAsync(report, Ct);
         var latest = await NewReports().LatestAsync(Job, Ct);

@@ -13,7 +13,7 @@ public class AuditingErpConnectorTests
     private readonly RecordingAuditLog _audit = new();
     private readonly AuditingErpConnector _connector;
 
-    public AuditingErpConnectorTests() => _connector = new AuditingErpConnector(_erp, _audit, new ManualClock(TestData.Now));
+    public AuditingErpConnectorTests() => _connector = new AuditingErpConnector(_erp, _audit, new FakeTimeProvider(TestData.Now));
 
     private static ErpTimeLine Line(string externalId, string correlationId = "corr-line") =>
         new(externalId, "ERP-P-100", "RES-7", TestData.WorkDate, 7.5m, true, "Consultant", correlationId);

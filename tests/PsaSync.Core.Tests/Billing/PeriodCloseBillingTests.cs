@@ -19,7 +19,7 @@ public sealed class PeriodCloseBillingTests
         var workflows = Substitute.For<IBillingWorkflows>();
         workflows.StartAsync(Arg.Any<BillingRequest>(), Arg.Any<CancellationToken>())
             .Returns(call => (true, new BillingRunStatus(call.Arg<BillingRequest>().BatchId, "Pending", null, null)));
-        var clock = new ManualClock(new DateTimeOffset(2026, 11, 1, 6, 0, 0, TimeSpan.Zero));
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 6, 0, 0, TimeSpan.Zero));
 
         var summary = await new PeriodCloseBilling(erp, clock).RunAsync(workflows, CancellationToken.None);
 

@@ -18,7 +18,7 @@ public class WebhookIngressTests
 
     private readonly IMessagePublisher _publisher = Substitute.For<IMessagePublisher>();
     private readonly ICorrelationLog _correlationLog = Substitute.For<ICorrelationLog>();
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private IReadOnlyList<EventEnvelope>? _published;
 
     public WebhookIngressTests()

@@ -15,7 +15,7 @@ public class WebhookVerifierTests
     private const string Previous = "psa-previous-secret";
     private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"eventType":"time_entry.approved"}""");
 
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
 
     private WebhookVerifier Verifier(string? current = Current, string? previous = Previous, TimeSpan? tolerance = null)
     {
@@ -139,7 +139,7 @@ public class WebhookVerifierTests
         var verifier = Verifier();
         Assert.Null(await ReasonAsync(verifier, timestamp, signature));
 
-        _clock.UtcNow += TimeSpan.FromMinutes(6);
+        _clock.Advance(TimeSpan.FromMinutes(6));
 
         Assert.Equal("WEBHOOK_TIMESTAMP_STALE", await ReasonAsync(verifier, timestamp, signature));
     }

@@ -17,7 +17,7 @@ public sealed class InvoiceFeedbackTests
     private const string Period = "2026-03";
     private static readonly BillingRequest Request = new(ProjectId, Period);
 
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private readonly SandboxErp _erp = new(new SandboxFaultOptions());
     private readonly SandboxPsa _psa = new(new SandboxFaultOptions());
     private readonly InMemoryLedger _ledger = new();

@@ -13,7 +13,7 @@ namespace PsaSync.Core.Tests.MasterData;
 /// <summary>The customer and project handlers over the sandbox ERP and PSA and in-memory stores, sharing one state.</summary>
 internal sealed class MasterDataHarness
 {
-    public ManualClock Clock { get; } = new(TestData.Now);
+    public FakeTimeProvider Clock { get; } = new(TestData.Now);
 
     public SandboxErp Erp { get; } = new(new SandboxFaultOptions());
 

@@ -9,7 +9,7 @@ namespace PsaSync.Core.Tests.MasterData;
 public class ReferenceDataCacheTests
 {
     private readonly IErpConnector _erp = Substitute.For<IErpConnector>();
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
 
     public ReferenceDataCacheTests() =>
         _erp.GetReferenceDataAsync(Arg.Any<CancellationToken>()).Returns(SandboxErp.DefaultReferenceData);
@@ -20,7 +20,7 @@ public class ReferenceDataCacheTests
         var cache = new ReferenceDataCache(_erp, _clock) { TimeToLive = TimeSpan.FromMinutes(10) };
 
         var first = await cache.GetAsync(CancellationToken.None);
-        _clock.UtcNow = TestData.Now.AddMinutes(9);
+        _clock.SetUtcNow(TestData.Now.AddMinutes(9));
         var second = await cache.GetAsync(CancellationToken.None);
 
         Assert.Same(first, second);
@@ -35,7 +35,7 @@ public class ReferenceDataCacheTests
         var changed = SandboxErp.DefaultReferenceData with { PaymentTerms = ["NET90"] };
         _erp.GetReferenceDataAsync(Arg.Any<CancellationToken>()).Returns(changed);
 
-        _clock.UtcNow = TestData.Now.AddMinutes(10);
+        _clock.SetUtcNow(TestData.Now.AddMinutes(10));
         var refreshed = await cache.GetAsync(CancellationToken.None);
 
         Assert.Equal(["NET90"], refreshed.PaymentTerms);

@@ -7,7 +7,7 @@ namespace PsaSync.Core.Tests.MasterData;
 public class RememberedProjectProfilesTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private readonly InMemoryProjectProfiles _store = new();
 
     [Fact]
@@ -22,7 +22,7 @@ public class RememberedProjectProfilesTests
         Assert.Equal(1, (await profiles.GetRememberedAsync(ProjectId, None))!.Version);
         Assert.Equal(2, (await profiles.GetAsync(ProjectId, None))!.Version);
 
-        _clock.UtcNow += TimeSpan.FromMinutes(5);
+        _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.Equal(2, (await profiles.GetRememberedAsync(ProjectId, None))!.Version);
     }
 

@@ -7,12 +7,12 @@ namespace PsaSync.Core.Tests.Messaging;
 
 public sealed class HandlerSupportTests
 {
-    private readonly InMemoryExceptionStore _exceptions = new(new ManualClock(TestData.Now));
+    private readonly InMemoryExceptionStore _exceptions = new(new FakeTimeProvider(TestData.Now));
     private readonly HandlerSupport _support;
     private readonly RecordRef _record = new(SystemNames.Psa, EntityKinds.TimeEntry, "TE-1");
 
     public HandlerSupportTests() =>
-        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new ManualClock(TestData.Now), new RecordingTelemetry());
+        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new FakeTimeProvider(TestData.Now), new RecordingTelemetry());
 
     private async Task<IReadOnlyList<ExceptionItem>> OpenForRecordAsync() =>
         await _exceptions.ListAsync(new ExceptionQuery(Status: ExceptionStatus.Open, SourceRecord: _record), CancellationToken.None);

@@ -30,7 +30,7 @@ internal sealed class ProcessorHarness
         ClaimLease = TimeSpan.FromMinutes(3),
     };
 
-    public ManualClock Clock { get; } = new(TestData.Now);
+    public FakeTimeProvider Clock { get; } = new(TestData.Now);
 
     public RecordingTelemetry Telemetry { get; } = new();
 

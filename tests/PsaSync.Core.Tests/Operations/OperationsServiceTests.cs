@@ -9,7 +9,7 @@ namespace PsaSync.Core.Tests.Operations;
 
 public sealed class OperationsServiceTests
 {
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private readonly InMemoryExceptionStore _exceptions;
     private readonly InMemoryCorrelationLog _log = new();
     private readonly RecordingPublisher _publisher = new();
@@ -68,7 +68,7 @@ public sealed class OperationsServiceTests
     public async Task List_keeps_only_items_older_than_asked()
     {
         await RaiseAsync(TestData.TimeApprovedEnvelope(TestData.TimeEntry(entryId: "TE-old")));
-        _clock.UtcNow += TimeSpan.FromHours(5);
+        _clock.Advance(TimeSpan.FromHours(5));
         await RaiseAsync(TestData.TimeApprovedEnvelope(TestData.TimeEntry(entryId: "TE-new")));
 
         var old = await _operations.ListAsync(new ExceptionQuery(), TimeSpan.FromHours(4), CancellationToken.None);

@@ -9,7 +9,7 @@ namespace PsaSync.Core.Tests.Operations;
 
 public sealed class PsaExceptionNotesJobTests
 {
-    private readonly InMemoryExceptionStore _exceptions = new(new ManualClock(TestData.Now));
+    private readonly InMemoryExceptionStore _exceptions = new(new FakeTimeProvider(TestData.Now));
     private readonly SandboxPsa _psa = new(new SandboxFaultOptions());
 
     private Task<ExceptionItem> RaiseAsync(RecordRef record, ReasonCode reason) =>

@@ -23,7 +23,7 @@ public class ParkedEventRedriverTests
         new(ParentKeys.Customer(customerKey), QueueNames.ProjectSetup, QueueNames.ProjectSetup, new RecordRef("psa", "project", projectId),
             $"customer {customerKey}", reason, parkedAt ?? TestData.Now, ProjectEnvelope(Project(projectId: projectId, customerKey: customerKey)));
 
-    private ParkedEventRedriver Redriver(IMessagePublisher? publisher = null) => new(_lot, publisher ?? _publisher, _log, new ManualClock(TestData.Now));
+    private ParkedEventRedriver Redriver(IMessagePublisher? publisher = null) => new(_lot, publisher ?? _publisher, _log, new FakeTimeProvider(TestData.Now));
 
     [Fact]
     public async Task Each_parked_envelope_of_the_parent_is_published_to_its_queue_and_then_removed()
@@ -133,7 +133,7 @@ public class ParkingSweepJobTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly InMemoryParkingLot _lot = new();
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private readonly InMemoryExceptionStore _exceptions;
     private readonly InMemoryDedupeLedger _dedupe = new();
 

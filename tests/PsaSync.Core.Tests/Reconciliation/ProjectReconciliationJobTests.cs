@@ -14,7 +14,7 @@ namespace PsaSync.Core.Tests.Reconciliation;
 public class ProjectReconciliationJobTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private readonly ManualClock _clock = new(TestData.Now);
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
     private readonly SandboxErp _erp = new(new SandboxFaultOptions());
     private readonly SandboxPsa _psa = new(new SandboxFaultOptions());
     private readonly InMemoryReconciliationReports _reports = new();

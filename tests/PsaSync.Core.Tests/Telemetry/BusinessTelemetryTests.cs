@@ -212,15 +212,15 @@ public sealed partial class BusinessTelemetryTests
     [Fact]
     public async Task The_exception_backlog_job_reports_open_items_and_the_oldest_age_per_reason_owner_and_domain()
     {
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         var exceptions = new InMemoryExceptionStore(clock);
         var telemetry = new RecordingTelemetry();
         await exceptions.RaiseAsync(new NewException(ReasonCodes.HoursOutOfRange, "m", "time-expense", new RecordRef("psa", "time-entry", "TE-1"), "c1", null), None);
-        clock.UtcNow += TimeSpan.FromHours(3);
+        clock.Advance(TimeSpan.FromHours(3));
         await exceptions.RaiseAsync(new NewException(ReasonCodes.HoursOutOfRange, "m", "time-expense", new RecordRef("psa", "time-entry", "TE-2"), "c2", null), None);
         await exceptions.RaiseAsync(new NewException(ReasonCodes.ProjectNotInErp, "m", "time-expense", new RecordRef("psa", "time-entry", "TE-3"), "c3", null), None);
         await exceptions.ResolveForRecordAsync("time-expense", new RecordRef("psa", "time-entry", "TE-3"), "fixed", None);
-        clock.UtcNow += TimeSpan.FromHours(1);
+        clock.Advance(TimeSpan.FromHours(1));
 
         var summary = await new ExceptionBacklogJob(exceptions, telemetry, clock).RunAsync(None);
 

@@ -36,7 +36,7 @@ public class CostPostingTests
         _erp = new SandboxErp(_erpFaults);
         _erp.SeedProject(new ErpProject(TestData.ErpProjectCode, TestData.PsaProjectId, Active: true));
         _erp.SeedProject(new ErpProject(OtherErpProjectCode, OtherProjectId, Active: true));
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         _exceptions = new InMemoryExceptionStore(clock);
         var support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), clock, new RecordingTelemetry());
         // One write at a time: the in-memory stores are not thread-safe.

@@ -20,7 +20,7 @@ public class ExpenseApprovedHandlerTests
 
     public ExpenseApprovedHandlerTests()
     {
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         var support = new HandlerSupport(_exceptions, _correlationLog, clock, new RecordingTelemetry());
         _handler = new ExpenseApprovedHandler(_projects, _ledger, new TestParking(support, clock).Parking, support);
         _projects.Projects[TestData.PsaProjectId] = Project();

@@ -29,7 +29,7 @@ public class TimeApprovedHandlerTests
     {
         // These tests cover the per-record path (the baseline); CostPostingTests cover the batched one.
         var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord, WriteParallelism = 1 };
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         var support = new HandlerSupport(_exceptions, _correlationLog, clock, new RecordingTelemetry());
         _handler = TimeHandlers.Approved(_erp, _psa, _crossReferences, _ledger, new InMemoryPendingCostPostings(), _profiles, support, options, clock);
         GivenErpProject(active: true);

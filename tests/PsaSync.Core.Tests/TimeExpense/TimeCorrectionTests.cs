@@ -23,17 +23,17 @@ public sealed class TimeCorrectionTests
     private readonly InMemoryLedger _ledger = new();
     private readonly InMemoryProjectProfiles _profiles = new();
     private readonly InMemoryPendingCostPostings _pending = new();
-    private readonly InMemoryExceptionStore _exceptions = new(new ManualClock(TestData.Now));
+    private readonly InMemoryExceptionStore _exceptions = new(new FakeTimeProvider(TestData.Now));
     private readonly HandlerSupport _support;
     private readonly TimeApprovedHandler _approved;
     private readonly TimeApprovalRevokedHandler _revoked;
 
     public TimeCorrectionTests()
     {
-        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new ManualClock(TestData.Now), new RecordingTelemetry());
+        _support = new HandlerSupport(_exceptions, new InMemoryCorrelationLog(), new FakeTimeProvider(TestData.Now), new RecordingTelemetry());
         // The per-record path posts each version on its own, so the ERP lines show each reversal; CostPostingTests cover the batched one.
         var options = new CostPostingOptions { Mode = CostPostingMode.PerRecord, WriteParallelism = 1 };
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         _approved = TimeHandlers.Approved(_erp, new SandboxPsa(new SandboxFaultOptions()), Substitute.For<ICrossReferenceMap>(), _ledger, _pending, _profiles, _support, options, clock);
         _revoked = new TimeApprovalRevokedHandler(new TimeReversals(_erp, _ledger, _pending, _support), _support);
         _erp.SeedProject(new ErpProject(TestData.ErpProjectCode, TestData.PsaProjectId, Active: true));

@@ -28,7 +28,7 @@ internal sealed class ProcessorHarness
     /// <summary>Where the Service Bus triggers schedule delayed retries.</summary>
     public IServiceBusScheduler Scheduler { get; } = Substitute.For<IServiceBusScheduler>();
 
-    public ManualClock Clock { get; } = new();
+    public FakeTimeProvider Clock { get; } = new(TestClock.Start);
 
     public ProcessorHarness()
     {

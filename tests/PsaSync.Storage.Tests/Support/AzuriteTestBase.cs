@@ -2,6 +2,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using PsaSync.Storage;
 
 namespace PsaSync.Testing;
@@ -13,7 +14,7 @@ public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
 }
 
 /// <summary>
-/// Per test (xunit makes one instance per test): a unique table prefix, a settable clock and a
+/// Per test (xunit makes one instance per test): a unique table prefix, a fake clock (set and advanced by the test) and a
 /// <see cref="TableProvider"/> on that prefix; every table with the prefix is deleted after the test.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
@@ -35,7 +36,7 @@ public abstract class AzuriteTestBase : IAsyncLifetime
     /// <summary>"t" + 12 hex digits: a valid table name start, unique to this test.</summary>
     protected string TablePrefix { get; }
 
-    protected ManualClock Clock { get; } = new();
+    protected FakeTimeProvider Clock { get; } = new(TestClock.Start);
 
     protected TableProvider Tables { get; }
 
