@@ -1,0 +1,25 @@
+using PsaSync.Core.Model;
+using PsaSync.Core.Tracing;
+
+namespace PsaSync.Functions.Tests.Support;
+
+/// <summary>
+/// A correlation log that keeps what it is given. A plain fake, not an NSubstitute one: the Castle.Core that the Durable
+/// packages bring (5.2.1) cannot proxy the interface's default AppendRangeAsync.
+/// </summary>
+internal sealed class RecordingCorrelationLog : ICorrelationLog
+{
+    public List<TraceEntry> Entries { get; } = [];
+
+    public Task AppendAsync(TraceEntry entry, CancellationToken cancellationToken)
+    {
+        Entries.Add(entry);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<TraceEntry>> GetTimelineAsync(string correlationId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<TraceEntry>>([.. Entries.Where(e => e.CorrelationId == correlationId)]);
+
+    public Task<IReadOnlyList<string>> FindCorrelationIdsAsync(RecordRef record, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([.. Entries.Where(e => e.Record == record).Select(e => e.CorrelationId).Distinct()]);
+}
