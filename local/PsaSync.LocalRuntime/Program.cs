@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -118,7 +119,7 @@ static Dictionary<string, string?> LocalDefaults() => new()
 // The demo's embedded defaults: a fresh set of tables per run and a sandbox ERP that misbehaves now and then.
 static Dictionary<string, string?> DemoDefaults() => new()
 {
-    ["PsaSync:Storage:TablePrefix"] = $"demo{DateTime.UtcNow:yyyyMMddHHmmss}",
+    ["PsaSync:Storage:TablePrefix"] = string.Create(CultureInfo.InvariantCulture, $"demo{DateTime.UtcNow:yyyyMMddHHmmss}"),
     ["PsaSync:Messaging:FirstRetryDelay"] = "00:00:00.2",
     ["PsaSync:Messaging:MaxRetryDelay"] = "00:00:05",
     ["PsaSync:Erp:Faults:ThrottleRate"] = "0.05",

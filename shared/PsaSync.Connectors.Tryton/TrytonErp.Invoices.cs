@@ -42,7 +42,7 @@ public sealed partial class TrytonErp
         var setup = await SetupAsync(cancellationToken);
         var party = (await client.SearchReadAsync<PartyRow>("party.party", new object[] { new object[] { "code", "=", draft.CustomerNumber } }, PartyFields, cancellationToken, limit: 1)).FirstOrDefault()
             ?? throw new ErpException(ErpFailureKind.Rejected, $"{what} cannot be created: customer {draft.CustomerNumber} does not exist in Tryton.");
-        var project = (await ProjectRowsAsync([["id", "=", int.TryParse(draft.ErpProjectCode, out var p) ? p : 0]], cancellationToken)).FirstOrDefault()
+        var project = (await ProjectRowsAsync([["id", "=", int.TryParse(draft.ErpProjectCode, CultureInfo.InvariantCulture, out var p) ? p : 0]], cancellationToken)).FirstOrDefault()
             ?? throw new ErpException(ErpFailureKind.Rejected, $"{what} cannot be created: project {draft.ErpProjectCode} does not exist in Tryton.");
         var address = (await client.SearchAsync("party.address", new object[] { new object[] { "party", "=", party.Id } }, cancellationToken, limit: 1, order: OrderById)).FirstOrDefault();
         if (address == 0)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Ports;
 
 namespace PsaSync.Connectors.Tryton;
@@ -144,7 +145,7 @@ public sealed partial class TrytonErp
     /// <summary>The timesheet work of each project code, or null when the project is missing or not open.</summary>
     private async Task<Dictionary<string, int?>> TimesheetWorksAsync(IReadOnlyList<string> projectCodes, CancellationToken cancellationToken)
     {
-        var ids = projectCodes.Distinct(StringComparer.Ordinal).Select(code => int.TryParse(code, out var id) ? id : 0).Where(id => id > 0).ToArray();
+        var ids = projectCodes.Distinct(StringComparer.Ordinal).Select(code => int.TryParse(code, CultureInfo.InvariantCulture, out var id) ? id : 0).Where(id => id > 0).ToArray();
         var rows = await ProjectRowsAsync([["id", "in", ids]], cancellationToken);
         return rows.ToDictionary(r => Text(r.Id), r => r.IsOpen && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
     }

@@ -87,11 +87,11 @@ public sealed partial class TrytonErp(TrytonJsonRpcClient client, TrytonOptions 
         var period = await PeriodOnAsync(day, cancellationToken);
         if (period is null)
         {
-            throw new ErpException(ErpFailureKind.PeriodClosed, $"{what} is dated {day:yyyy-MM-dd}, and Tryton has no fiscal period for that date: an accountant must create it.");
+            throw new ErpException(ErpFailureKind.PeriodClosed, string.Create(CultureInfo.InvariantCulture, $"{what} is dated {day:yyyy-MM-dd}, and Tryton has no fiscal period for that date: an accountant must create it."));
         }
         if (period.State != "open")
         {
-            throw new ErpException(ErpFailureKind.PeriodClosed, $"{what} is dated {day:yyyy-MM-dd}, in Tryton fiscal period {period.Name}, which is {period.State}d for posting.");
+            throw new ErpException(ErpFailureKind.PeriodClosed, string.Create(CultureInfo.InvariantCulture, $"{what} is dated {day:yyyy-MM-dd}, in Tryton fiscal period {period.Name}, which is {period.State}d for posting."));
         }
     }
 

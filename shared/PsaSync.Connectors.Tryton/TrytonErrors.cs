@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -67,8 +68,8 @@ internal static partial class TrytonErrors
 
     /// <summary>No answer in time: a read just failed, but a write may have committed on the server.</summary>
     public static ErpException Timeout(string method, bool isWrite, TimeSpan timeout) => isWrite
-        ? new ErpException(ErpFailureKind.Ambiguous, $"Tryton did not answer {method} within {timeout.TotalSeconds:0.#} s: the change may or may not have been saved.")
-        : new ErpException(ErpFailureKind.Unavailable, $"Tryton did not answer {method} within {timeout.TotalSeconds:0.#} s.");
+        ? new ErpException(ErpFailureKind.Ambiguous, string.Create(CultureInfo.InvariantCulture, $"Tryton did not answer {method} within {timeout.TotalSeconds:0.#} s: the change may or may not have been saved."))
+        : new ErpException(ErpFailureKind.Unavailable, string.Create(CultureInfo.InvariantCulture, $"Tryton did not answer {method} within {timeout.TotalSeconds:0.#} s."));
 
     public static ErpException Unreachable(string method, Uri server, Exception cause) =>
         new(ErpFailureKind.Unavailable, $"Tryton at {server.GetLeftPart(UriPartial.Authority)} could not be reached for {method}: {cause.Message}");

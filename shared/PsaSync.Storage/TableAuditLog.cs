@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure.Data.Tables;
 using PsaSync.Core.Audit;
 
@@ -49,7 +50,7 @@ public sealed class TableAuditLog(TableProvider tables) : IAuditLog
 
     private TableEntity ToEntity(AuditRecord record) =>
         // Ticks order the trail; the process-wide sequence keeps rows of the same tick apart and in order.
-        new(TableKeys.Escape(record.CorrelationId), $"{record.At.UtcTicks:D19}-{Interlocked.Increment(ref _sequence) % 1_000_000:D6}-{Guid.NewGuid():N}")
+        new(TableKeys.Escape(record.CorrelationId), string.Create(CultureInfo.InvariantCulture, $"{record.At.UtcTicks:D19}-{Interlocked.Increment(ref _sequence) % 1_000_000:D6}-{Guid.NewGuid():N}"))
         {
             ["At"] = record.At,
             ["Operation"] = record.Operation,

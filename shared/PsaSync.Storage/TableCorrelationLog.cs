@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using Azure.Data.Tables;
 using PsaSync.Core.Model;
 using PsaSync.Core.Tracing;
@@ -79,7 +80,7 @@ public sealed class TableCorrelationLog(TableProvider tables) : ICorrelationLog
     private TableEntity ToRow(TraceEntry entry)
     {
         // Ticks order the timeline; the process-wide sequence breaks ties within one tick.
-        var order = $"{entry.At.UtcTicks:D19}-{Interlocked.Increment(ref _sequence) % 1_000_000:D6}-{Environment.ProcessId % 100_000:D5}";
+        var order = string.Create(CultureInfo.InvariantCulture, $"{entry.At.UtcTicks:D19}-{Interlocked.Increment(ref _sequence) % 1_000_000:D6}-{Environment.ProcessId % 100_000:D5}");
         var row = new TableEntity(TimelinePartitionOf(entry.CorrelationId), TableKeys.IdRowKey(entry.CorrelationId, order))
         {
             ["At"] = entry.At,

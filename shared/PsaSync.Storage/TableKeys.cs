@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
@@ -18,7 +19,7 @@ public static class TableKeys
         {
             if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))
             {
-                builder.Append('%').Append(((int)c).ToString("X2"));
+                builder.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
             }
             else
             {

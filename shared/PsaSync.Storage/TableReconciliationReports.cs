@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Azure.Data.Tables;
 using PsaSync.Core.Events;
@@ -22,7 +23,7 @@ public sealed class TableReconciliationReports(TableProvider tables) : IReconcil
         // Positions with a drift first, so a shortened list still shows where the money differs.
         var drifted = report.Drifts.Where(d => d.Period is not null).Select(d => (d.Record.Id, d.Period)).ToHashSet();
         var positions = FittedJson(report.Positions, all => all.OrderBy(p => drifted.Contains((p.ProjectId, p.Period)) ? 0 : 1));
-        await table.AddEntityAsync(new TableEntity(report.Job, (DateTimeOffset.MaxValue.UtcTicks - report.RanAt.UtcTicks).ToString("D19"))
+        await table.AddEntityAsync(new TableEntity(report.Job, (DateTimeOffset.MaxValue.UtcTicks - report.RanAt.UtcTicks).ToString("D19", CultureInfo.InvariantCulture))
         {
             ["RunId"] = report.RunId,
             ["RanAt"] = report.RanAt,

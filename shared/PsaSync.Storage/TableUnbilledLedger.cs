@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using PsaSync.Core.Billing;
@@ -168,11 +169,11 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
             ["EntryKey"] = e.EntryKey,
             ["Kind"] = e.Kind.ToString(),
             ["SourceId"] = e.SourceId,
-            ["Date"] = e.Date.ToString("yyyy-MM-dd"),
+            ["Date"] = e.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             ["Description"] = e.Description,
             // Money and hours as invariant strings: Table Storage has no decimal type, and a double would round them.
-            ["Quantity"] = e.Quantity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Amount"] = e.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Quantity"] = e.Quantity.ToString(CultureInfo.InvariantCulture),
+            ["Amount"] = e.Amount.ToString(CultureInfo.InvariantCulture),
             ["Currency"] = e.Currency,
             ["State"] = e.State.ToString(),
             ["CorrelationId"] = e.CorrelationId,
@@ -190,11 +191,11 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         row.GetString("EntryKey") ?? "",
         Enum.Parse<LedgerEntryKind>(row.GetString("Kind") ?? nameof(LedgerEntryKind.Time)),
         row.GetString("SourceId") ?? "",
-        DateOnly.Parse(row.GetString("Date") ?? "0001-01-01", System.Globalization.CultureInfo.InvariantCulture),
+        DateOnly.Parse(row.GetString("Date") ?? "0001-01-01", CultureInfo.InvariantCulture),
         row.GetString("Description") ?? "",
         row.GetString("Role"),
-        decimal.Parse(row.GetString("Quantity") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
-        decimal.Parse(row.GetString("Amount") ?? "0", System.Globalization.CultureInfo.InvariantCulture),
+        decimal.Parse(row.GetString("Quantity") ?? "0", CultureInfo.InvariantCulture),
+        decimal.Parse(row.GetString("Amount") ?? "0", CultureInfo.InvariantCulture),
         row.GetString("Currency") ?? "",
         Enum.Parse<LedgerEntryState>(row.GetString("State") ?? nameof(LedgerEntryState.Unbilled)),
         row.GetString("BillingBatchId"),

@@ -1,3 +1,4 @@
+using Azure.Data.Tables;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Model;
 using PsaSync.Storage;
@@ -32,5 +33,34 @@ public sealed class TableUnbilledLedgerTests(AzuriteFixture azurite) : AzuriteTe
         Assert.Equal(LedgerEntryState.Reversed, (await ledger.ListAsync("PRJ-1", "2026-03", Ct)).Single(e => e.SourceId == "TE/1").State);
         // A reversed entry is never reserved for an invoice.
         Assert.Equal(1, await ledger.ReserveAsync("PRJ-1", "2026-03", "billing-PRJ-1-2026-03", Ct));
+    }
+
+    [Theory]
+    [InlineData("th-TH")]
+    [InlineData("de-DE")]
+    public async Task Dates_hours_and_amounts_are_stored_invariant_and_read_back_the_same_whatever_the_culture(string culture)
+    {
+        using var scope = CultureScope.Use(culture);
+        var ledger = new TableUnbilledLedger(Tables);
+        var time = LedgerEntry.ForTime(new TimeEntry("TE-7", 1, "PRJ-1", "EMP-1", new DateOnly(2026, 3, 31), 7.25m, true, "Consultant"), "corr-TE-7");
+        var expense = LedgerEntry.ForExpense(
+            new Expense("EX-7", 1, "PRJ-1", "EMP-1", new DateOnly(2026, 3, 30), "Travel", 1_234.5m, "EUR", true, 10m, "R-7"), "corr-EX-7");
+
+        Assert.True(await ledger.AddAsync(time, Ct));
+        Assert.Equal([expense], await ledger.AddRangeAsync([expense], Ct));
+
+        Assert.Equal([expense, time], (await ledger.ListAsync("PRJ-1", "2026-03", Ct)).OrderBy(e => e.EntryKey, StringComparer.Ordinal));
+        Assert.Equal([time], await ledger.ListVersionsAsync(LedgerEntryKind.Time, "TE-7", Ct));
+        var table = await Tables.GetAsync(TableSuffixes.Ledger, Ct);
+        var stored = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"PRJ-1|2026-03"}"), cancellationToken: Ct))
+        {
+            stored[row.GetString("EntryKey")!] = row;
+        }
+        Assert.Equal(("2026-03-31", "7.25", "0", "Consultant 2026-03-31"), Columns(stored["time:TE-7:v1"]));
+        Assert.Equal(("2026-03-30", "1", "1357.95", "Travel 2026-03-30 (receipt R-7)"), Columns(stored["expense:EX-7:v1"]));
+
+        static (string?, string?, string?, string?) Columns(TableEntity row) =>
+            (row.GetString("Date"), row.GetString("Quantity"), row.GetString("Amount"), row.GetString("Description"));
     }
 }

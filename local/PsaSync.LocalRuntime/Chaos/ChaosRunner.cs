@@ -79,7 +79,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
     private const string Secret = "chaos-secret";
     private static readonly string[] Terminal = [TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DeadLettered, TraceSteps.DuplicateAbsorbed];
 
-    private readonly string _tablePrefix = $"chaos{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100, 999)}";
+    private readonly string _tablePrefix = string.Create(CultureInfo.InvariantCulture, $"chaos{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100, 999)}");
     private readonly string _sandboxDirectory = Directory.CreateTempSubdirectory("psasync-chaos-").FullName;
     private readonly Random _random = new(options.Seed);
     private readonly HashSet<string> _correlationIds = [];

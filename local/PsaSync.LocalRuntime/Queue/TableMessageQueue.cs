@@ -1,3 +1,4 @@
+using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using PsaSync.Core.Events;
@@ -26,7 +27,7 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
     {
         var table = await tables.GetAsync(QueueSuffix, cancellationToken);
         var now = clock.GetUtcNow();
-        var rows = envelopes.Select((envelope, i) => new TableEntity(queueName, $"{now.UtcTicks:D19}-{i:D5}-{Guid.NewGuid():N}")
+        var rows = envelopes.Select((envelope, i) => new TableEntity(queueName, string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks:D19}-{i:D5}-{Guid.NewGuid():N}"))
         {
             ["MessageId"] = envelope.Id,
             ["Body"] = envelope.ToJson(),

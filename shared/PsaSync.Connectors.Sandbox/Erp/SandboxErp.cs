@@ -438,7 +438,7 @@ public sealed class SandboxErp : IErpConnector
             if (_closedPeriods.Contains(PeriodOf(original.Line.WorkDate)))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
-                throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {original.Line.WorkDate:yyyy-MM} is closed: time line {original.ErpDocumentId} cannot be reversed in it.");
+                throw new ErpException(ErpFailureKind.PeriodClosed, string.Create(CultureInfo.InvariantCulture, $"Fiscal period {original.Line.WorkDate:yyyy-MM} is closed: time line {original.ErpDocumentId} cannot be reversed in it."));
             }
             Record(TimeLineKind, posted);
             reversal = new ErpPosting(posted.ErpDocumentId, reversalExternalId);
@@ -479,7 +479,7 @@ public sealed class SandboxErp : IErpConnector
             if (_closedPeriods.Contains(PeriodOf(line.WorkDate)))
             {
                 _faults.Count(SandboxFault.PeriodClosed);
-                throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {line.WorkDate:yyyy-MM} is closed for posting.");
+                throw new ErpException(ErpFailureKind.PeriodClosed, string.Create(CultureInfo.InvariantCulture, $"Fiscal period {line.WorkDate:yyyy-MM} is closed for posting."));
             }
             if (!_projectsByPsaId.Values.Any(p => p.ErpProjectCode == line.ErpProjectCode && p.Active))
             {
@@ -676,7 +676,7 @@ public sealed class SandboxErp : IErpConnector
             var balance = stored.Invoice.Gross - stored.AmountPaid - stored.WrittenOff;
             if (paid + writtenOff > balance)
             {
-                throw new InvalidOperationException($"Invoice {invoiceId} has {balance} open; {paid + writtenOff} is more than that.");
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"Invoice {invoiceId} has {balance} open; {paid + writtenOff} is more than that."));
             }
             Record(InvoiceSettledKind, stored with { AmountPaid = stored.AmountPaid + paid, WrittenOff = stored.WrittenOff + writtenOff });
         }

@@ -127,7 +127,7 @@ public static class SandboxPsaWebhookWriter
             TimeApprovedEventType,
             occurredAt,
             [.. entries.Select(e => new PsaTimeEntryPayload(
-                e.EntryId, e.Version, e.ProjectId, e.ResourceId, e.WorkDate.ToString("yyyy-MM-dd"), e.Hours, e.Billable, e.Role))]));
+                e.EntryId, e.Version, e.ProjectId, e.ResourceId, WebhookShape.FormatDate(e.WorkDate), e.Hours, e.Billable, e.Role))]));
 
     /// <summary>The body the PSA posts when approvals are taken back: each entry with the revision whose approval was revoked.</summary>
     public static string TimeApprovalRevoked(IEnumerable<TimeEntry> entries, DateTimeOffset occurredAt) =>
@@ -136,7 +136,7 @@ public static class SandboxPsaWebhookWriter
             TimeApprovalRevokedEventType,
             occurredAt,
             [.. entries.Select(e => new PsaTimeEntryPayload(
-                e.EntryId, e.Version, e.ProjectId, e.ResourceId, e.WorkDate.ToString("yyyy-MM-dd"), Hours: null, Billable: null, Role: null))]));
+                e.EntryId, e.Version, e.ProjectId, e.ResourceId, WebhookShape.FormatDate(e.WorkDate), Hours: null, Billable: null, Role: null))]));
 
     /// <summary>The body the PSA posts when one or more expenses (a whole expense report) are approved.</summary>
     public static string ExpensesApproved(IEnumerable<Expense> expenses, DateTimeOffset occurredAt) =>

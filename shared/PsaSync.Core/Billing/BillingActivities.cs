@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Audit;
 using System.Text.Json;
 using PsaSync.Core.CrossReference;
@@ -159,7 +160,7 @@ public sealed class RecordInvoiceIssued(IExceptionStore exceptions, ICorrelation
     {
         var (request, invoice) = (input.Request, input.Invoice);
         await correlationLog.AppendAsync(new TraceEntry(request.BatchId, clock.GetUtcNow(), QueueNames.TimeExpense, TraceSteps.Posted,
-            $"Invoice {invoice.Number} posted: {invoice.Net:0.00} net, {invoice.Tax:0.00} tax, {invoice.Gross:0.00} {invoice.Currency} gross, {invoice.Lines.Count} line(s).",
+            string.Create(CultureInfo.InvariantCulture, $"Invoice {invoice.Number} posted: {invoice.Net:0.00} net, {invoice.Tax:0.00} tax, {invoice.Gross:0.00} {invoice.Currency} gross, {invoice.Lines.Count} line(s)."),
             BillingContext.RecordOf(request)), cancellationToken);
         return await exceptions.ResolveForRecordAsync(QueueNames.TimeExpense, BillingContext.RecordOf(request), $"Invoice {invoice.Number} was issued.", cancellationToken);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.MasterData;
@@ -70,7 +71,7 @@ public sealed class BillingChecks(
     /// <summary>The period the invoice will be dated in must be open; the service period itself may long be closed.</summary>
     private async Task<CheckResult> CheckFiscalPeriodAsync(Project project, BillingDates dates, CancellationToken cancellationToken)
     {
-        var dated = $"The invoice will be dated {dates.InvoiceDate:yyyy-MM-dd}";
+        var dated = string.Create(CultureInfo.InvariantCulture, $"The invoice will be dated {dates.InvoiceDate:yyyy-MM-dd}");
         return await erp.IsFiscalPeriodOpenAsync(project.LegalEntity, dates.InvoicePeriod, cancellationToken)
             ? Pass(FiscalPeriodOpen, $"{dated}, in period {dates.InvoicePeriod}, which is open in the ERP for {project.LegalEntity}.")
             : Fail(FiscalPeriodOpen, ReasonCodes.BillingPeriodClosed, $"{dated}, in period {dates.InvoicePeriod}, which is closed in the ERP for legal entity {project.LegalEntity}.");
@@ -91,16 +92,16 @@ public sealed class BillingChecks(
         if (!reference.PaymentTermDues.TryGetValue(customer.PaymentTerms, out var due))
         {
             return dates.InvoiceDate >= dates.RunDay
-                ? Pass(DueDateNotPast, $"The invoice is dated {dates.InvoiceDate:yyyy-MM-dd}, not before the billing day.")
+                ? Pass(DueDateNotPast, string.Create(CultureInfo.InvariantCulture, $"The invoice is dated {dates.InvoiceDate:yyyy-MM-dd}, not before the billing day."))
                 : new CheckResult(DueDateNotPast, true,
-                    $"The ERP's rule for payment terms '{customer.PaymentTerms}' is unknown to PsaSync, so the due date of an invoice dated {dates.InvoiceDate:yyyy-MM-dd} could not be checked.", Warning: true);
+                    string.Create(CultureInfo.InvariantCulture, $"The ERP's rule for payment terms '{customer.PaymentTerms}' is unknown to PsaSync, so the due date of an invoice dated {dates.InvoiceDate:yyyy-MM-dd} could not be checked."), Warning: true);
         }
         var dueDate = due.DueDateFor(dates.InvoiceDate);
         return dueDate >= dates.RunDay
-            ? Pass(DueDateNotPast, $"Dated {dates.InvoiceDate:yyyy-MM-dd}, the invoice falls due on {dueDate:yyyy-MM-dd} ({customer.PaymentTerms}).")
+            ? Pass(DueDateNotPast, string.Create(CultureInfo.InvariantCulture, $"Dated {dates.InvoiceDate:yyyy-MM-dd}, the invoice falls due on {dueDate:yyyy-MM-dd} ({customer.PaymentTerms})."))
             : Fail(DueDateNotPast, ReasonCodes.BillingDueDatePast,
-                $"Dated {dates.InvoiceDate:yyyy-MM-dd} (the end of {project.ProjectId}'s service period), the invoice would fall due on {dueDate:yyyy-MM-dd} under {customer.PaymentTerms}, " +
-                $"before today ({dates.RunDay:yyyy-MM-dd}). Nothing was drafted.");
+                string.Create(CultureInfo.InvariantCulture, $"Dated {dates.InvoiceDate:yyyy-MM-dd} (the end of {project.ProjectId}'s service period), the invoice would fall due on {dueDate:yyyy-MM-dd} under {customer.PaymentTerms}, " +
+                $"before today ({dates.RunDay:yyyy-MM-dd}). Nothing was drafted."));
     }
 
     private async Task<CheckResult> CheckProjectAsync(Project project, CancellationToken cancellationToken)
@@ -141,11 +142,11 @@ public sealed class BillingChecks(
         if (amount > ceiling)
         {
             return Fail(ContractCeiling, ReasonCodes.BillingCeilingExceeded,
-                $"This invoice ({amount:0.00} {project.Currency}) would exceed project {project.ProjectId}'s contract ceiling of {ceiling:0.00}.");
+                string.Create(CultureInfo.InvariantCulture, $"This invoice ({amount:0.00} {project.Currency}) would exceed project {project.ProjectId}'s contract ceiling of {ceiling:0.00}."));
         }
         return amount > ceiling * options.CeilingWarningShare
-            ? new CheckResult(ContractCeiling, true, $"This invoice uses {amount / ceiling:P0} of the contract ceiling.", Warning: true)
-            : Pass(ContractCeiling, $"Within the contract ceiling ({amount:0.00} of {ceiling:0.00}).");
+            ? new CheckResult(ContractCeiling, true, string.Create(CultureInfo.InvariantCulture, $"This invoice uses {amount / ceiling:P0} of the contract ceiling."), Warning: true)
+            : Pass(ContractCeiling, string.Create(CultureInfo.InvariantCulture, $"Within the contract ceiling ({amount:0.00} of {ceiling:0.00})."));
     }
 
     private async Task<CheckResult> CheckLedgerAsync(string projectId, string period, CancellationToken cancellationToken)
@@ -155,16 +156,16 @@ public sealed class BillingChecks(
             .Where(e => e.Kind == LedgerEntryKind.Time && e.State != LedgerEntryState.Reversed)
             .Sum(e => e.Quantity);
         return hours == approved.BillableHours
-            ? Pass(LedgerMatchesPsa, $"{hours:0.##} billable hours in both the PSA and PsaSync's ledger.")
+            ? Pass(LedgerMatchesPsa, string.Create(CultureInfo.InvariantCulture, $"{hours:0.##} billable hours in both the PSA and PsaSync's ledger."))
             : Fail(LedgerMatchesPsa, ReasonCodes.BillingLedgerMismatch,
-                $"The PSA reports {approved.BillableHours:0.##} approved billable hours for project {projectId} in {period}; PsaSync's ledger has {hours:0.##}.");
+                string.Create(CultureInfo.InvariantCulture, $"The PSA reports {approved.BillableHours:0.##} approved billable hours for project {projectId} in {period}; PsaSync's ledger has {hours:0.##}."));
     }
 
     private async Task<CheckResult> CheckRatesAsync(Project project, string period, CancellationToken cancellationToken)
     {
         var missing = (await UnbilledAsync(project.ProjectId, period, cancellationToken))
             .Where(e => e.Kind == LedgerEntryKind.Time && InvoiceLines.RateOn(project, e.Role, e.Date) is null)
-            .Select(e => $"{e.Role ?? "(no role)"} on {e.Date:yyyy-MM-dd}")
+            .Select(e => string.Create(CultureInfo.InvariantCulture, $"{e.Role ?? "(no role)"} on {e.Date:yyyy-MM-dd}"))
             .Distinct()
             .ToList();
         return missing.Count == 0

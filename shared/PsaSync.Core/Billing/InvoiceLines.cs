@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 
@@ -21,7 +22,7 @@ public static class InvoiceLines
             .Select(g =>
             {
                 var hours = g.Sum(e => e.Quantity);
-                return new ErpInvoiceLine($"{g.Key.Role} – {hours:0.##} h at {g.Key.Rate:0.00}", hours, g.Key.Rate, Math.Round(hours * g.Key.Rate, 2, MidpointRounding.AwayFromZero));
+                return new ErpInvoiceLine(string.Create(CultureInfo.InvariantCulture, $"{g.Key.Role} – {hours:0.##} h at {g.Key.Rate:0.00}"), hours, g.Key.Rate, Math.Round(hours * g.Key.Rate, 2, MidpointRounding.AwayFromZero));
             });
         var others = list.Where(e => e.Kind != LedgerEntryKind.Time)
             .OrderBy(e => e.Date).ThenBy(e => e.EntryKey, StringComparer.Ordinal)

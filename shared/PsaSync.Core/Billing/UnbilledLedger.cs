@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Model;
 
 namespace PsaSync.Core.Billing;
@@ -51,18 +52,18 @@ public sealed record LedgerEntry(
 
     public static LedgerEntry ForTime(TimeEntry entry, string correlationId) => new(
         entry.ProjectId, PeriodOf(entry.WorkDate), TimeEntryKey(entry), LedgerEntryKind.Time, entry.EntryId, entry.WorkDate,
-        $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}", entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);
+        string.Create(CultureInfo.InvariantCulture, $"{entry.Role ?? "Time"} {entry.WorkDate:yyyy-MM-dd}"), entry.Role, entry.Hours, 0m, "", LedgerEntryState.Unbilled, null, null, correlationId);
 
     /// <summary>A billable expense: one unit at the expense amount with the markup applied, rounded to cents away from zero.</summary>
     public static LedgerEntry ForExpense(Expense expense, string correlationId) => new(
         expense.ProjectId, PeriodOf(expense.IncurredOn), $"expense:{expense.ExpenseId}:v{expense.Version}", LedgerEntryKind.Expense, expense.ExpenseId, expense.IncurredOn,
-        $"{expense.Category} {expense.IncurredOn:yyyy-MM-dd} (receipt {expense.ReceiptReference ?? "none"})", null, 1m,
+        string.Create(CultureInfo.InvariantCulture, $"{expense.Category} {expense.IncurredOn:yyyy-MM-dd} (receipt {expense.ReceiptReference ?? "none"})"), null, 1m,
         BillableAmount(expense), expense.Currency, LedgerEntryState.Unbilled, null, null, correlationId);
 
     /// <summary>A completed milestone: one unit at the milestone amount, in the period it was completed.</summary>
     public static LedgerEntry ForMilestone(Milestone milestone, string correlationId) => new(
         milestone.ProjectId, PeriodOf(milestone.CompletedOn), $"milestone:{milestone.MilestoneId}", LedgerEntryKind.Milestone, milestone.MilestoneId, milestone.CompletedOn,
-        $"Milestone {milestone.Name} {milestone.CompletedOn:yyyy-MM-dd}", null, 1m, milestone.Amount, milestone.Currency, LedgerEntryState.Unbilled, null, null, correlationId);
+        string.Create(CultureInfo.InvariantCulture, $"Milestone {milestone.Name} {milestone.CompletedOn:yyyy-MM-dd}"), null, 1m, milestone.Amount, milestone.Currency, LedgerEntryState.Unbilled, null, null, correlationId);
 
     /// <summary>The amount × (1 + markup / 100), rounded to 2 decimals away from zero.</summary>
     public static decimal BillableAmount(Expense expense) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Events;
 
 namespace PsaSync.Core.Ingress;
@@ -92,7 +93,7 @@ public static class IngressSanity
         {
             if (value < min || value > max)
             {
-                Fail(IngressReasons.ValueOutOfRange, $"{subject}: {field} is {value}; the edge accepts {min} to {max}.");
+                Fail(IngressReasons.ValueOutOfRange, string.Create(CultureInfo.InvariantCulture, $"{subject}: {field} is {value}; the edge accepts {min} to {max}."));
             }
         }
 
@@ -102,7 +103,7 @@ public static class IngressSanity
             var latest = today.AddYears(limits.MaxYearsInFuture);
             if (date is { } value && (value < earliest || value > latest))
             {
-                Fail(IngressReasons.DateOutOfRange, $"{subject}: {field} is {value:yyyy-MM-dd}; the edge accepts {earliest:yyyy-MM-dd} to {latest:yyyy-MM-dd}.");
+                Fail(IngressReasons.DateOutOfRange, string.Create(CultureInfo.InvariantCulture, $"{subject}: {field} is {value:yyyy-MM-dd}; the edge accepts {earliest:yyyy-MM-dd} to {latest:yyyy-MM-dd}."));
             }
         }
 

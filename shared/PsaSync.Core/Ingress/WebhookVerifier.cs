@@ -31,12 +31,12 @@ public sealed class WebhookVerifier(IWebhookSecretSource secrets, IngressLimits 
         if (age > limits.TimestampTolerance)
         {
             return Unauthorized(IngressReasons.TimestampStale, "Timestamp too old",
-                $"The call was signed {age.TotalSeconds:0} s ago; at most {limits.TimestampTolerance.TotalSeconds:0} s are accepted. Sign each delivery when it is sent.");
+                string.Create(CultureInfo.InvariantCulture, $"The call was signed {age.TotalSeconds:0} s ago; at most {limits.TimestampTolerance.TotalSeconds:0} s are accepted. Sign each delivery when it is sent."));
         }
         if (-age > limits.TimestampTolerance)
         {
             return Unauthorized(IngressReasons.TimestampInFuture, "Timestamp in the future",
-                $"The call is dated {-age.TotalSeconds:0} s ahead of this server; at most {limits.TimestampTolerance.TotalSeconds:0} s are accepted. Check the sender's clock.");
+                string.Create(CultureInfo.InvariantCulture, $"The call is dated {-age.TotalSeconds:0} s ahead of this server; at most {limits.TimestampTolerance.TotalSeconds:0} s are accepted. Check the sender's clock."));
         }
         if (!signature.StartsWith(WebhookSignature.SchemePrefix, StringComparison.Ordinal)
             || signature.Length != WebhookSignature.SchemePrefix.Length + SignatureHexLength

@@ -92,7 +92,7 @@ public sealed class InvoiceChangeApplier(
         string Money(decimal amount) => $"{amount.ToString("0.00", CultureInfo.InvariantCulture)} {change.Currency}";
         return state switch
         {
-            PsaInvoiceState.Issued => $"Invoice {name} issued: {Money(change.Gross)} gross, due {change.DueDate:yyyy-MM-dd}; shown in the PSA.",
+            PsaInvoiceState.Issued => string.Create(CultureInfo.InvariantCulture, $"Invoice {name} issued: {Money(change.Gross)} gross, due {change.DueDate:yyyy-MM-dd}; shown in the PSA."),
             PsaInvoiceState.PartiallyPaid => $"Invoice {name} partly paid: {Money(change.AmountPaid)} received, {Money(change.Balance)} open; shown in the PSA.",
             PsaInvoiceState.Paid => $"Invoice {name} paid in full ({Money(change.AmountPaid)}{(change.WrittenOff > 0 ? $", {Money(change.WrittenOff)} written off" : "")}); shown in the PSA.",
             PsaInvoiceState.Credited => $"Invoice {name} credited; its records count as not invoiced in the PSA.",

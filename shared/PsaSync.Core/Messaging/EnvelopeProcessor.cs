@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Audit;
 using Microsoft.Extensions.Logging;
 using PsaSync.Core.Events;
@@ -132,7 +133,7 @@ public sealed class EnvelopeProcessor(
                         $"Gave up after {delivery.DeliveryCount} deliveries. Last error: {retry.Reason}", cancellationToken);
                 }
                 var delay = policy.RetryDelay(delivery.DeliveryCount, retry.After);
-                await TraceAsync(envelope, TraceSteps.RetryScheduled, $"{retry.Reason}. Retrying in {delay.TotalSeconds:0.#} s.", cancellationToken);
+                await TraceAsync(envelope, TraceSteps.RetryScheduled, string.Create(CultureInfo.InvariantCulture, $"{retry.Reason}. Retrying in {delay.TotalSeconds:0.#} s."), cancellationToken);
                 return Settlement.Abandon(delay);
 
             default:

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Idempotency;
 using PsaSync.Core.Scheduling;
@@ -28,9 +29,9 @@ public sealed class ParkingSweepJob(IParkingLot parkingLot, IExceptionStore exce
                 continue;
             }
             await exceptions.RaiseAsync(new NewException(item.TimeoutReason,
-                $"{item.Record} has waited since {item.ParkedAt:yyyy-MM-dd HH:mm} UTC for {item.WaitingFor} to sync.",
+                string.Create(CultureInfo.InvariantCulture, $"{item.Record} has waited since {item.ParkedAt:yyyy-MM-dd HH:mm} UTC for {item.WaitingFor} to sync."),
                 item.Domain, item.Record, item.Envelope.CorrelationId, item.Envelope.IdempotencyKey, item.Envelope), cancellationToken);
         }
-        return $"{overdue.Count - done} parked item(s) waited longer than {MaxWait}; {done} went through another way and were removed.";
+        return string.Create(CultureInfo.InvariantCulture, $"{overdue.Count - done} parked item(s) waited longer than {MaxWait}; {done} went through another way and were removed.");
     }
 }

@@ -114,8 +114,8 @@ public sealed class BillingReconciliationJob(
         if (pastSla && (approved.BillableHours > hours || unbilled.Count > 0))
         {
             await run.LeftForAPersonAsync(record, DriftKind.NotPostedWithinSla,
-                $"Project {projectId}, {period}: the PSA approved {Hours(approved.BillableHours)} billable h, PsaSync received {Hours(hours)} h, and {unbilled.Count} approved item(s) are not invoiced, "
-                + $"more than {options.PostingSla.TotalDays:0.#} days after the period ended.",
+                string.Create(CultureInfo.InvariantCulture, $"Project {projectId}, {period}: the PSA approved {Hours(approved.BillableHours)} billable h, PsaSync received {Hours(hours)} h, and {unbilled.Count} approved item(s) are not invoiced, "
+                + $"more than {options.PostingSla.TotalDays:0.#} days after the period ended."),
                 cancellationToken, ReasonCodes.ApprovedNotPostedInTime, period);
         }
         else if (hours > approved.BillableHours)

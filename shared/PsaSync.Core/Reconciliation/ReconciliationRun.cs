@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
 using PsaSync.Core.Telemetry;
@@ -11,7 +12,7 @@ namespace PsaSync.Core.Reconciliation;
 public sealed class ReconciliationRun(string job, string domain, IExceptionStore exceptions, IReconciliationReports reports, TimeProvider clock, IBusinessTelemetry telemetry)
 {
     private readonly List<Drift> _drifts = [];
-    private readonly string _runId = $"{job}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}"[..48];
+    private readonly string _runId = string.Create(CultureInfo.InvariantCulture, $"{job}-{clock.GetUtcNow():yyyyMMddHHmmss}-{Guid.NewGuid():N}")[..48];
 
     private readonly List<BillingPosition> _positions = [];
 

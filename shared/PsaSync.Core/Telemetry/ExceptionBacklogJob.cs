@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Scheduling;
 
@@ -27,6 +28,6 @@ public sealed class ExceptionBacklogJob(IExceptionStore exceptions, IBusinessTel
             telemetry.ExceptionBacklog(group);
         }
         var oldest = groups.Count == 0 ? 0 : groups.Max(g => g.OldestAgeHours);
-        return $"{open.Count} open exception item(s) in {groups.Count} group(s); the oldest waited {oldest:0.#} h.";
+        return string.Create(CultureInfo.InvariantCulture, $"{open.Count} open exception item(s) in {groups.Count} group(s); the oldest waited {oldest:0.#} h.");
     }
 }

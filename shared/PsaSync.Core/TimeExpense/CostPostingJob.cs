@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.ErpBudget;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Model;
@@ -94,7 +95,7 @@ public sealed class CostPostingJob(
             {
                 var reason = refusal.Kind == ErpFailureKind.PeriodClosed ? ReasonCodes.FiscalPeriodClosed : ReasonCodes.ErpRejected;
                 await RefuseAsync(aggregate.Members, reason, $"the ERP refused its cost line {aggregate.AggregateId}",
-                    (member, record) => $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}",
+                    (member, record) => string.Create(CultureInfo.InvariantCulture, $"The ERP refused the cost line {aggregate.AggregateId} that holds {record} ({member.Entry.Hours} h on {member.Entry.WorkDate:yyyy-MM-dd}): {refusal.Message}"),
                     cancellationToken);
                 failed.AddRange(aggregate.Members.Select(m => m with { State = CostPostingState.Failed }));
             }
@@ -116,9 +117,9 @@ public sealed class CostPostingJob(
         foreach (var day in days)
         {
             var first = day[0].Entry;
-            var detail = string.Join(", ", day.Select(p => $"{p.Entry.EntryId} ({p.Entry.Hours:0.##} h)"));
-            await RefuseAsync(day, ReasonCodes.DayOverFull, $"its day holds more than {TimeEntry.MaxHoursPerDay:0} hours",
-                (_, record) => $"Resource {first.ResourceId} has {day.Sum(p => p.Entry.Hours):0.##} approved hours on {first.WorkDate:yyyy-MM-dd} across {detail}; at most {TimeEntry.MaxHoursPerDay:0} fit in a day, so {record} is not posted.",
+            var detail = string.Join(", ", day.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Entry.EntryId} ({p.Entry.Hours:0.##} h)")));
+            await RefuseAsync(day, ReasonCodes.DayOverFull, string.Create(CultureInfo.InvariantCulture, $"its day holds more than {TimeEntry.MaxHoursPerDay:0} hours"),
+                (_, record) => string.Create(CultureInfo.InvariantCulture, $"Resource {first.ResourceId} has {day.Sum(p => p.Entry.Hours):0.##} approved hours on {first.WorkDate:yyyy-MM-dd} across {detail}; at most {TimeEntry.MaxHoursPerDay:0} fit in a day, so {record} is not posted."),
                 cancellationToken);
         }
         var heldBack = days.SelectMany(day => day).ToList();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -31,7 +32,7 @@ public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledL
         if (expense.Amount <= 0 || expense.Amount >= AmountCap)
         {
             problems.Add(new BusinessProblem(ReasonCodes.ExpenseAmountInvalid,
-                $"Expense {expense.ExpenseId} of {expense.IncurredOn:yyyy-MM-dd} has the amount {expense.Amount}; an approved expense must be more than 0 and less than {AmountCap:0}."));
+                string.Create(CultureInfo.InvariantCulture, $"Expense {expense.ExpenseId} of {expense.IncurredOn:yyyy-MM-dd} has the amount {expense.Amount}; an approved expense must be more than 0 and less than {AmountCap:0}.")));
         }
         if (!IsCurrencyCode(expense.Currency))
         {
@@ -41,7 +42,7 @@ public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledL
         if (expense.MarkupPercent is < 0 or > 100)
         {
             problems.Add(new BusinessProblem(ReasonCodes.ExpenseMarkupInvalid,
-                $"Expense {expense.ExpenseId} has a markup of {expense.MarkupPercent} %; the markup must be between 0 and 100 %."));
+                string.Create(CultureInfo.InvariantCulture, $"Expense {expense.ExpenseId} has a markup of {expense.MarkupPercent} %; the markup must be between 0 and 100 %.")));
         }
         if (problems.Count > 0)
         {
@@ -66,7 +67,7 @@ public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledL
             if (!expense.Billable)
             {
                 await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted,
-                    $"Expense {expense.ExpenseId} ({expense.Amount:0.00} {expense.Currency}) is not billable; nothing added to the unbilled ledger.", cancellationToken);
+                    string.Create(CultureInfo.InvariantCulture, $"Expense {expense.ExpenseId} ({expense.Amount:0.00} {expense.Currency}) is not billable; nothing added to the unbilled ledger."), cancellationToken);
                 return new HandlerResult.Done($"expense-not-billable:{expense.ExpenseId}");
             }
 
@@ -74,7 +75,7 @@ public sealed class ExpenseApprovedHandler(IProjectProfiles projects, IUnbilledL
             if (await ledger.AddAsync(entry, cancellationToken))
             {
                 await support.TraceAsync(Domain, envelope, record, TraceSteps.Ledgered,
-                    $"Expense of {entry.Amount:0.00} {entry.Currency} ({expense.Amount:0.00} + {expense.MarkupPercent:0.##} % markup) added to the unbilled ledger of {expense.ProjectId} for {entry.Period}.",
+                    string.Create(CultureInfo.InvariantCulture, $"Expense of {entry.Amount:0.00} {entry.Currency} ({expense.Amount:0.00} + {expense.MarkupPercent:0.##} % markup) added to the unbilled ledger of {expense.ProjectId} for {entry.Period}."),
                     cancellationToken);
             }
             return new HandlerResult.Done($"ledger:{entry.EntryKey}");

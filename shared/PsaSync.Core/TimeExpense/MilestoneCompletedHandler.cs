@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
@@ -44,7 +45,7 @@ public sealed class MilestoneCompletedHandler(IProjectProfiles projects, IUnbill
             if (planned.Amount != milestone.Amount || !string.Equals(project.Currency, milestone.Currency, StringComparison.Ordinal))
             {
                 return await support.RejectAsync(Domain, envelope, record, ReasonCodes.MilestoneNotPlanned,
-                    $"Milestone {milestone.MilestoneId} ('{milestone.Name}') was completed at {milestone.Amount:0.00} {milestone.Currency}, but project {project.ProjectId} plans it at {planned.Amount:0.00} {project.Currency}.",
+                    string.Create(CultureInfo.InvariantCulture, $"Milestone {milestone.MilestoneId} ('{milestone.Name}') was completed at {milestone.Amount:0.00} {milestone.Currency}, but project {project.ProjectId} plans it at {planned.Amount:0.00} {project.Currency}."),
                     cancellationToken);
             }
 
@@ -52,7 +53,7 @@ public sealed class MilestoneCompletedHandler(IProjectProfiles projects, IUnbill
             if (await ledger.AddAsync(entry, cancellationToken))
             {
                 await support.TraceAsync(Domain, envelope, record, TraceSteps.Ledgered,
-                    $"Milestone {milestone.MilestoneId} ({entry.Amount:0.00} {entry.Currency}) added to the unbilled ledger of {milestone.ProjectId} for {entry.Period}.",
+                    string.Create(CultureInfo.InvariantCulture, $"Milestone {milestone.MilestoneId} ({entry.Amount:0.00} {entry.Currency}) added to the unbilled ledger of {milestone.ProjectId} for {entry.Period}."),
                     cancellationToken);
             }
             return new HandlerResult.Done($"ledger:{entry.EntryKey}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
@@ -20,13 +21,13 @@ public sealed class PostedTimeRecorder(IPsaConnector psa, IUnbilledLedger ledger
     {
         // Each step is written for the whole batch at once: a batch of lines holds thousands of entries.
         await support.TraceAllAsync(Domain, TraceSteps.Posted, posted.Select(p => (p.CorrelationId, RecordOf(p.Entry),
-            $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}.")), cancellationToken);
+            string.Create(CultureInfo.InvariantCulture, $"ERP time line {p.ErpDocumentId} on project {p.ErpProjectCode}: {p.Entry.Hours} h on {p.Entry.WorkDate:yyyy-MM-dd}."))), cancellationToken);
 
         var ledgered = (await ledger.AddRangeAsync(
             [.. posted.Where(p => p.Entry.Billable).Select(p => LedgerEntry.ForTime(p.Entry, p.CorrelationId))], cancellationToken))
             .Select(e => e.EntryKey).ToHashSet(StringComparer.Ordinal);
         await support.TraceAllAsync(Domain, TraceSteps.Ledgered, posted.Where(p => ledgered.Contains(LedgerEntry.TimeEntryKey(p.Entry))).Select(p => (p.CorrelationId, RecordOf(p.Entry),
-            $"{p.Entry.Hours} billable hours added to the unbilled ledger of {p.Entry.ProjectId} for {p.Period}.")), cancellationToken);
+            string.Create(CultureInfo.InvariantCulture, $"{p.Entry.Hours} billable hours added to the unbilled ledger of {p.Entry.ProjectId} for {p.Period}."))), cancellationToken);
 
         // The PSA takes one status per entry, several at a time.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.WriteParallelism), CancellationToken = cancellationToken };

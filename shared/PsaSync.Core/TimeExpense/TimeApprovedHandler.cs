@@ -1,3 +1,4 @@
+using System.Globalization;
 using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
 using PsaSync.Core.Events;
@@ -50,7 +51,7 @@ public sealed class TimeApprovedHandler(
         if (entry.Hours <= 0 || entry.Hours > TimeEntry.MaxHoursPerDay)
         {
             return await support.RejectAsync(Domain, envelope, record, ReasonCodes.HoursOutOfRange,
-                $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most {TimeEntry.MaxHoursPerDay:0} hours.",
+                string.Create(CultureInfo.InvariantCulture, $"Time entry {entry.EntryId} for {entry.WorkDate:yyyy-MM-dd} has {entry.Hours} hours; approved time must be more than 0 and at most {TimeEntry.MaxHoursPerDay:0} hours."),
                 cancellationToken);
         }
 
@@ -95,7 +96,7 @@ public sealed class TimeApprovedHandler(
         if (await pending.AddAsync(accepted, cancellationToken))
         {
             await support.TraceAsync(Domain, envelope, record, TraceSteps.AwaitingCostPosting,
-                $"{accepted.Entry.Hours} h on {accepted.Entry.WorkDate:yyyy-MM-dd} accepted for the cost posting to ERP project {accepted.ErpProjectCode}.", cancellationToken);
+                string.Create(CultureInfo.InvariantCulture, $"{accepted.Entry.Hours} h on {accepted.Entry.WorkDate:yyyy-MM-dd} accepted for the cost posting to ERP project {accepted.ErpProjectCode}."), cancellationToken);
         }
         return new HandlerResult.Done($"cost-posting:{accepted.Key}");
     }
@@ -121,7 +122,7 @@ public sealed class TimeApprovedHandler(
         if (entry.WorkDate < project.StartDate || entry.WorkDate > project.EndDate)
         {
             return new BusinessProblem(ReasonCodes.TimeOutsideProjectDates,
-                $"Time entry {entry.EntryId} is dated {entry.WorkDate:yyyy-MM-dd}, outside project {project.ProjectId}'s dates ({project.StartDate:yyyy-MM-dd} to {(project.EndDate is { } end ? end.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) : "open")}).");
+                string.Create(CultureInfo.InvariantCulture, $"Time entry {entry.EntryId} is dated {entry.WorkDate:yyyy-MM-dd}, outside project {project.ProjectId}'s dates ({project.StartDate:yyyy-MM-dd} to {(project.EndDate is { } end ? end.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "open")})."));
         }
         if (!entry.Billable)
         {
@@ -130,11 +131,11 @@ public sealed class TimeApprovedHandler(
         if (project.BillingModel == BillingModel.FixedFeeMilestones)
         {
             return new BusinessProblem(ReasonCodes.TimeBillableOnFixedFee,
-                $"Time entry {entry.EntryId} has {entry.Hours} billable hours on fixed-fee project {project.ProjectId}, which bills its milestones.");
+                string.Create(CultureInfo.InvariantCulture, $"Time entry {entry.EntryId} has {entry.Hours} billable hours on fixed-fee project {project.ProjectId}, which bills its milestones."));
         }
         return project.BillingModel == BillingModel.TimeAndMaterials && InvoiceLines.RateOn(project, entry.Role, entry.WorkDate) is null
             ? new BusinessProblem(ReasonCodes.TimeRateMissing,
-                $"Project {project.ProjectId}'s rate card has no rate for role '{entry.Role ?? "(none)"}' on {entry.WorkDate:yyyy-MM-dd} (time entry {entry.EntryId}).")
+                string.Create(CultureInfo.InvariantCulture, $"Project {project.ProjectId}'s rate card has no rate for role '{entry.Role ?? "(none)"}' on {entry.WorkDate:yyyy-MM-dd} (time entry {entry.EntryId})."))
             : null;
     }
 

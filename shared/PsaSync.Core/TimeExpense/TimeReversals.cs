@@ -66,7 +66,7 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, IPe
                     break;
                 case LedgerEntryState.Billed:
                     await support.RaiseAsync(Domain, envelope, record, ReasonCodes.TimeCreditCandidate,
-                        $"Time entry {entryId} version {VersionOf(booking)} ({Hours(booking.Quantity)} h {booking.Role ?? "time"} on {booking.Date:yyyy-MM-dd}) was {why} after it was invoiced on {booking.InvoiceId} (batch {booking.BillingBatchId}).",
+                        string.Create(CultureInfo.InvariantCulture, $"Time entry {entryId} version {VersionOf(booking)} ({Hours(booking.Quantity)} h {booking.Role ?? "time"} on {booking.Date:yyyy-MM-dd}) was {why} after it was invoiced on {booking.InvoiceId} (batch {booking.BillingBatchId})."),
                         cancellationToken);
                     break;
             }
