@@ -71,7 +71,7 @@ public sealed class InvariantCultureTests
         using var scope = CultureScope.Use(culture);
         var exceptions = Substitute.For<IExceptionStore>();
         var correlationLog = Substitute.For<ICorrelationLog>();
-        var clock = new ManualClock(TestData.Now);
+        var clock = new FakeTimeProvider(TestData.Now);
         var support = new HandlerSupport(exceptions, correlationLog, clock, new RecordingTelemetry());
         var projects = new InMemoryProjectProfiles();
         projects.Projects[TestData.PsaProjectId] = Project();
