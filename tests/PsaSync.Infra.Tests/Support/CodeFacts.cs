@@ -3,51 +3,13 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Ingress;
-using PsaSync.Core.Messaging;
 using PsaSync.Hosting;
 
 namespace PsaSync.Infra.Tests.Support;
 
-/// <summary>What one function app's bindings need, read from the function classes in its project folder.</summary>
-internal sealed record AppBindings(
-    string ProjectFolder,
-    IReadOnlySet<string> BindingSettings,
-    IReadOnlySet<string> Connections,
-    IReadOnlySet<string> TriggerQueues,
-    IReadOnlySet<string> WebhookRoutes);
-
 /// <summary>Facts about the code the infrastructure has to match, read from the sources and by reflection.</summary>
 internal static partial class CodeFacts
 {
-    /// <summary>The settings, connections, queues and webhook routes of the function classes in a project folder.</summary>
-    public static AppBindings Bindings(string projectFolder)
-    {
-        var sources = Repo.Files(projectFolder, "*.cs").Select(File.ReadAllText).ToList();
-        Assert.NotEmpty(sources);
-        var settings = new HashSet<string>(StringComparer.Ordinal);
-        var connections = new HashSet<string>(StringComparer.Ordinal);
-        var queues = new HashSet<string>(StringComparer.Ordinal);
-        var routes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var source in sources)
-        {
-            foreach (Match attribute in TriggerAttribute().Matches(source))
-            {
-                var arguments = attribute.Groups["args"].Value;
-                settings.UnionWith(BindingExpression().Matches(arguments).Select(m => m.Groups[1].Value));
-                connections.UnionWith(ConnectionArgument().Matches(arguments).Select(m => m.Groups[1].Value));
-                if (attribute.Groups["kind"].Value == "ServiceBusTrigger")
-                {
-                    queues.Add(ResolveQueue(arguments.Split(',')[0].Trim()));
-                }
-                if (attribute.Groups["kind"].Value == "HttpTrigger" && WebhookRoute().Match(arguments) is { Success: true } route)
-                {
-                    routes.Add(route.Groups[1].Value);
-                }
-            }
-        }
-        return new AppBindings(projectFolder, settings, connections, queues, routes);
-    }
-
     /// <summary>Webhook route (below /api/webhooks/) → the queue its mapper publishes to, from the connectors' mappers.</summary>
     public static IReadOnlyDictionary<string, string> WebhookQueues() =>
         typeof(SandboxPsa).Assembly.GetTypes()
@@ -119,31 +81,6 @@ internal static partial class CodeFacts
     /// <summary>Whether any of the code calls <paramref name="member"/> (a type or method name).</summary>
     public static bool Uses(string member) =>
         AzureSources().Any(f => Regex.IsMatch(File.ReadAllText(f), $@"\b{Regex.Escape(member)}\b"));
-
-    /// <summary>A constant such as QueueNames.TimeExpense becomes its value; a literal ("time-expense" or "%Setting%") stays as written.</summary>
-    private static string ResolveQueue(string argument)
-    {
-        if (argument.StartsWith('"'))
-        {
-            return argument.Trim('"');
-        }
-        var name = argument.Split('.')[^1];
-        var field = typeof(QueueNames).GetField(name, BindingFlags.Public | BindingFlags.Static);
-        Assert.True(field is not null, $"Cannot resolve the Service Bus trigger's queue '{argument}'.");
-        return (string)field.GetRawConstantValue()!;
-    }
-
-    [GeneratedRegex(@"\[(?<kind>TimerTrigger|ServiceBusTrigger|HttpTrigger|QueueTrigger|BlobTrigger|EventHubTrigger)\((?<args>[^\]]*)\)\]")]
-    private static partial Regex TriggerAttribute();
-
-    [GeneratedRegex(@"%([A-Za-z_][A-Za-z0-9_:]*)%")]
-    private static partial Regex BindingExpression();
-
-    [GeneratedRegex(@"Connection\s*=\s*""([^""]+)""")]
-    private static partial Regex ConnectionArgument();
-
-    [GeneratedRegex(@"Route\s*=\s*""webhooks/([^""]+)""")]
-    private static partial Regex WebhookRoute();
 
     [GeneratedRegex(@"\bLog(?:Trace|Debug|Information|Warning|Error|Critical)\s*\((?:[^"";]*?,\s*)?""(?<template>(?:[^""\\]|\\.)*)""")]
     private static partial Regex LogCall();
