@@ -14,7 +14,7 @@ public static class TableBatches
         var transactions = 0;
         foreach (var chunk in rows.GroupBy(row => row.PartitionKey, StringComparer.Ordinal).SelectMany(partition => partition.Chunk(MaxRows)))
         {
-            await table.SubmitTransactionAsync(chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, row)), cancellationToken);
+            await EntityGroupTransaction.SubmitAsync(table, chunk.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, row)), cancellationToken);
             transactions++;
         }
         return transactions;
