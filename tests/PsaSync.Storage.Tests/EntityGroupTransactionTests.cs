@@ -82,3 +82,28 @@ public sealed class EntityGroupTransactionTests(AzuriteFixture azurite) : Azurit
         return [.. keys.Order(StringComparer.Ordinal)];
     }
 }
+
+/// <summary>No store sends an entity-group transaction around the guard.</summary>
+public sealed class EntityGroupTransactionUseTests
+{
+    [Fact]
+    public void Every_transaction_in_the_shared_code_goes_through_the_guard()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "PsaSync.sln")))
+        {
+            root = root.Parent;
+        }
+        Assert.NotNull(root);
+        var shared = Path.Combine(root.FullName, "shared");
+
+        var direct = Directory.EnumerateFiles(shared, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj"))
+            .Where(f => Path.GetFileName(f) != "EntityGroupTransaction.cs")
+            .Where(f => File.ReadAllText(f).Contains(".SubmitTransactionAsync(", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(root.FullName, f))
+            .ToList();
+
+        Assert.True(direct.Count == 0, "Submit through EntityGroupTransaction.SubmitAsync instead: " + string.Join(", ", direct));
+    }
+}
