@@ -165,6 +165,18 @@ public sealed class MonitoringTests
         Assert.True(missing.Count == 0, "docs/deploy.md does not list: " + string.Join(" | ", missing));
     }
 
+    [Fact]
+    public void Every_log_template_the_deploy_guide_lists_is_written_by_the_code()
+    {
+        var listed = Regex.Matches(Repo.Read("docs/deploy.md"), @"^\| `(?<template>[^`]+)` \| (?:Trace|Debug|Information|Warning|Error|Critical)\b", RegexOptions.Multiline)
+            .Select(m => m.Groups["template"].Value).ToList();
+        var logged = CodeFacts.LogTemplates();
+
+        Assert.True(listed.Count >= 10, $"Only {listed.Count} log templates found in docs/deploy.md.");
+        var unwritten = listed.Where(t => !logged.Contains(t)).ToList();
+        Assert.True(unwritten.Count == 0, "docs/deploy.md lists templates no log call writes: " + string.Join(" | ", unwritten));
+    }
+
     private static ReconciliationReport Report(int healed, int leftForAPerson)
     {
         var record = new RecordRef("erp", "customer", "C-1");

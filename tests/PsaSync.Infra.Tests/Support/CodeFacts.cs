@@ -1,6 +1,9 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Ingress;
 using PsaSync.Hosting;
@@ -56,19 +59,71 @@ internal static partial class CodeFacts
     public static IReadOnlyList<string> AzureSources() =>
         [.. Repo.Files("shared", "*.cs").Concat(Repo.Files("functions", "*.cs"))];
 
-    /// <summary>Message templates of every log call (<c>logger.LogError("Dead-lettered {EventType}: {Reason}", ...)</c> and [LoggerMessage]).</summary>
-    public static IReadOnlySet<string> LogTemplates() =>
-        AzureSources().Select(File.ReadAllText)
-            .SelectMany(s => LogCall().Matches(s).Concat(LoggerMessageAttribute().Matches(s)))
-            .Select(m => Regex.Unescape(m.Groups["template"].Value))
-            .ToHashSet(StringComparer.Ordinal);
+    private static readonly Lazy<IReadOnlyList<SyntaxNode>> LazySyntax = new(() =>
+        [.. AzureSources().Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f).GetRoot())]);
+
+    /// <summary>The syntax trees of <see cref="AzureSources"/>, parsed once.</summary>
+    private static IReadOnlyList<SyntaxNode> Syntax => LazySyntax.Value;
+
+    private static readonly IReadOnlySet<string> LogMethods = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "LogTrace", "LogDebug", "LogInformation", "LogWarning", "LogError", "LogCritical",
+    };
+
+    /// <summary>
+    /// Message templates of every log call (<c>logger.LogError(exception, "Dead-lettered {EventType}: {Reason}", ...)</c>:
+    /// its first constant string argument) and of every [LoggerMessage(Message = ...)].
+    /// </summary>
+    public static IReadOnlySet<string> LogTemplates()
+    {
+        var templates = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var root in Syntax)
+        {
+            foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => LogMethods.Contains(MethodName(c))))
+            {
+                if (call.ArgumentList.Arguments.Select(a => ConstantString(a.Expression)).FirstOrDefault(t => t is not null) is { } template)
+                {
+                    templates.Add(template);
+                }
+            }
+            foreach (var attribute in root.DescendantNodes().OfType<AttributeSyntax>().Where(a => a.Name.ToString() is "LoggerMessage" or "LoggerMessageAttribute"))
+            {
+                var message = attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Message");
+                if (message is not null && ConstantString(message.Expression) is { } template)
+                {
+                    templates.Add(template);
+                }
+            }
+        }
+        return templates;
+    }
 
     /// <summary>Keys of the logging scopes the code opens (<c>BeginScope(new Dictionary&lt;string, object&gt; { ["Domain"] = ... })</c>).</summary>
-    public static IReadOnlySet<string> ScopeKeys() =>
-        AzureSources().Select(File.ReadAllText)
-            .SelectMany(s => ScopeDictionary().Matches(s))
-            .SelectMany(m => IndexerKey().Matches(m.Groups["body"].Value).Select(k => k.Groups[1].Value))
-            .ToHashSet(StringComparer.Ordinal);
+    public static IReadOnlySet<string> ScopeKeys()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var call in Syntax.SelectMany(r => r.DescendantNodes().OfType<InvocationExpressionSyntax>()).Where(c => MethodName(c) == "BeginScope"))
+        {
+            foreach (var initializer in call.ArgumentList.Arguments.SelectMany(a => a.Expression.DescendantNodesAndSelf().OfType<InitializerExpressionSyntax>()))
+            {
+                foreach (var element in initializer.Expressions)
+                {
+                    // ["Domain"] = value, or { "Domain", value }
+                    var key = element switch
+                    {
+                        AssignmentExpressionSyntax { Left: ImplicitElementAccessSyntax access } => access.ArgumentList.Arguments.Count == 1 ? ConstantString(access.ArgumentList.Arguments[0].Expression) : null,
+                        InitializerExpressionSyntax { Expressions.Count: 2 } pair => ConstantString(pair.Expressions[0]),
+                        _ => null,
+                    };
+                    if (key is not null)
+                    {
+                        keys.Add(key);
+                    }
+                }
+            }
+        }
+        return keys;
+    }
 
     /// <summary>Placeholders of a message template: "Job {Job} finished: {Summary}" → Job, Summary.</summary>
     public static IReadOnlyList<string> Placeholders(string template) =>
@@ -76,23 +131,27 @@ internal static partial class CodeFacts
 
     /// <summary>Whether the code has the string literal "<paramref name="value"/>".</summary>
     public static bool HasStringLiteral(string value) =>
-        AzureSources().Any(f => File.ReadAllText(f).Contains('"' + value + '"', StringComparison.Ordinal));
+        Syntax.Any(r => r.DescendantTokens().Any(t => t.IsKind(SyntaxKind.StringLiteralToken) && t.ValueText == value));
 
-    /// <summary>Whether any of the code calls <paramref name="member"/> (a type or method name).</summary>
+    /// <summary>Whether any of the code names <paramref name="member"/> (a type or method name).</summary>
     public static bool Uses(string member) =>
-        AzureSources().Any(f => Regex.IsMatch(File.ReadAllText(f), $@"\b{Regex.Escape(member)}\b"));
+        Syntax.Any(r => r.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == member));
 
-    [GeneratedRegex(@"\bLog(?:Trace|Debug|Information|Warning|Error|Critical)\s*\((?:[^"";]*?,\s*)?""(?<template>(?:[^""\\]|\\.)*)""")]
-    private static partial Regex LogCall();
+    private static string MethodName(InvocationExpressionSyntax call) => call.Expression switch
+    {
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        IdentifierNameSyntax name => name.Identifier.ValueText,
+        _ => "",
+    };
 
-    [GeneratedRegex(@"\[LoggerMessage\([^\]]*?Message\s*=\s*""(?<template>(?:[^""\\]|\\.)*)""")]
-    private static partial Regex LoggerMessageAttribute();
-
-    [GeneratedRegex(@"BeginScope\(\s*new\s+Dictionary<string,\s*object\??>\s*\{(?<body>[^}]*)\}", RegexOptions.Singleline)]
-    private static partial Regex ScopeDictionary();
-
-    [GeneratedRegex(@"\[""([A-Za-z_][A-Za-z0-9_]*)""\]\s*=")]
-    private static partial Regex IndexerKey();
+    /// <summary>A string literal, or a concatenation of them, as the compiler folds it; null for anything else.</summary>
+    private static string? ConstantString(ExpressionSyntax expression) => expression switch
+    {
+        LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression) => literal.Token.ValueText,
+        BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) && ConstantString(binary.Left) is { } left && ConstantString(binary.Right) is { } right => left + right,
+        ParenthesizedExpressionSyntax parenthesized => ConstantString(parenthesized.Expression),
+        _ => null,
+    };
 
     [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_]*)(?:[:,][^}]*)?\}")]
     private static partial Regex Placeholder();
