@@ -72,6 +72,18 @@ public sealed class EntityGroupTransactionTests(AzuriteFixture azurite) : Azurit
         Assert.Equal(["r1", "r2"], await RowKeysAsync(table));
     }
 
+    [Fact]
+    public async Task Upserting_a_row_twice_in_one_call_writes_its_last_value_in_valid_transactions()
+    {
+        var table = await Tables.GetAsync("guard", Ct);
+        TableEntity[] rows = [new("p", "r1") { ["Value"] = "first" }, new("p", "r2") { ["Value"] = "only" }, new("p", "r1") { ["Value"] = "last" }];
+
+        Assert.Equal(1, await TableBatches.UpsertAllAsync(table, rows, Ct));
+
+        Assert.Equal("last", (await table.GetEntityAsync<TableEntity>("p", "r1", cancellationToken: Ct)).Value.GetString("Value"));
+        Assert.Equal(["r1", "r2"], await RowKeysAsync(table));
+    }
+
     private static async Task<List<string>> RowKeysAsync(TableClient table)
     {
         var keys = new List<string>();
