@@ -187,7 +187,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
 }
 
 // One user-assigned identity per app, so each app holds only its own roles.
-module identities 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = [for app in apps: {
+module identities 'app/identity.bicep' = [for app in apps: {
   name: 'identity-${app.serviceName}'
   scope: rg
   params: {
@@ -197,32 +197,22 @@ module identities 'br/public:avm/res/managed-identity/user-assigned-identity:0.4
   }
 }]
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
-  name: 'loganalytics'
+// Log Analytics and Application Insights (local authentication off: Entra ID only).
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
   scope: rg
   params: {
-    name: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
     location: location
     tags: tags
-    dataRetention: 30
-  }
-}
-
-module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
-  name: 'appinsights'
-  scope: rg
-  params: {
-    name: '${abbrs.insightsComponents}${resourceToken}'
-    location: location
-    tags: tags
-    workspaceResourceId: logAnalytics.outputs.resourceId
-    disableLocalAuth: true
+    retentionInDays: 30
   }
 }
 
 // Host storage (AzureWebJobsStorage), deployment packages, the PsaSync tables (created by the apps on first use,
 // named <tablePrefix><suffix>) and the Durable task hubs. Shared keys are off: identities only.
-module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
+module storage 'app/storage.bicep' = {
   name: 'storage'
   scope: rg
   params: {
@@ -230,21 +220,7 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     location: location
     tags: tags
     skuName: storageSkuName
-    allowBlobPublicAccess: false
-    allowSharedKeyAccess: false
-    dnsEndpointType: 'Standard'
-    publicNetworkAccess: 'Enabled'
-    networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
-    }
-    minimumTlsVersion: 'TLS1_2'
-    blobServices: {
-      containers: [for container in deploymentContainers: {
-        name: container
-        publicAccess: 'None'
-      }]
-    }
+    deploymentContainers: deploymentContainers
   }
 }
 

@@ -49,16 +49,17 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
   name: applicationInsightsName
 }
 
-module plan 'br/public:avm/res/web/serverfarm:0.1.1' = {
-  name: '${serviceName}-plan'
-  params: {
-    name: planName
-    location: location
-    tags: tags
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
+// Flex Consumption: a plan hosts one app, Linux only.
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
     reserved: true
   }
 }
@@ -109,20 +110,21 @@ var psaSyncSettings = {
   PsaSync__ErpBudget__MaxConcurrency: string(erpMaxConcurrency)
 }
 
-module site 'br/public:avm/res/web/site:0.15.1' = {
-  name: '${serviceName}-flex-consumption'
-  params: {
-    kind: 'functionapp,linux'
-    name: name
-    location: location
-    tags: union(tags, { 'azd-service-name': serviceName })
-    serverFarmResourceId: plan.outputs.resourceId
-    managedIdentities: {
-      systemAssigned: false
-      userAssignedResourceIds: [
-        identityId
-      ]
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  kind: 'functionapp,linux'
+  tags: union(tags, { 'azd-service-name': serviceName })
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
     }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -144,12 +146,17 @@ module site 'br/public:avm/res/web/site:0.15.1' = {
       }
     }
     siteConfig: {
-      alwaysOn: false
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
     }
-    appSettingsKeyValuePairs: union(appSettings, hostSettings, serviceBusSettings, telemetrySettings, psaSyncSettings)
   }
 }
 
-output name string = site.outputs.name
+// The app settings as their own resource, the way the site module set them.
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(appSettings, hostSettings, serviceBusSettings, telemetrySettings, psaSyncSettings)
+}
+
+output name string = site.name

@@ -25,7 +25,7 @@ public sealed class TableAuditLog(TableProvider tables) : IAuditLog
         {
             foreach (var chunk in partition.Chunk(MaxTransaction))
             {
-                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken);
+                await EntityGroupTransaction.SubmitAsync(table, chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken);
             }
         }
     }

@@ -32,7 +32,7 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         {
             try
             {
-                await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e))), cancellationToken);
+                await EntityGroupTransaction.SubmitAsync(table, chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e))), cancellationToken);
                 added.AddRange(chunk);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
@@ -139,7 +139,7 @@ public sealed class TableUnbilledLedger(TableProvider tables) : IUnbilledLedger
         var selected = (await RowsAsync(projectId, period, cancellationToken)).Where(row => applies(ToEntry(row))).ToList();
         foreach (var chunk in selected.Chunk(TableBatches.MaxRows))
         {
-            await table.SubmitTransactionAsync(chunk.Select(row =>
+            await EntityGroupTransaction.SubmitAsync(table, chunk.Select(row =>
                 new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(change(ToEntry(row))), row.ETag)), cancellationToken);
         }
         return selected.Count;

@@ -126,7 +126,7 @@ public sealed class TableWriteCoalescer(int maxFlushesInFlight = 4, int maxReque
             IReadOnlyList<Response>? responses = null;
             try
             {
-                responses = (await table.SubmitTransactionAsync(chunk.Select(w => w.Action), CancellationToken.None)).Value;
+                responses = (await EntityGroupTransaction.SubmitAsync(table, chunk.Select(w => w.Action), CancellationToken.None)).Value;
             }
             catch (Exception)
             {

@@ -5,9 +5,9 @@ using PsaSync.Infra.Tests.Support;
 namespace PsaSync.Infra.Tests;
 
 /// <summary>
-/// Every app setting the code reads is set by the Bicep, and present in local.settings.sample.json. The list comes
-/// from the code: the %Setting% expressions and Connection names of the function classes' triggers, their webhook
-/// routes, the properties of PsaSyncOptions, and the Azure SDK types the code uses.
+/// Every app setting the code reads is set on the apps by the compiled template, and present in local.settings.sample.json.
+/// The list comes from the code: the %Setting% expressions, connection names and webhook routes in the apps' generated
+/// functions.metadata, the properties of PsaSyncOptions, and the Azure SDK types the code uses.
 /// </summary>
 public sealed class AppSettingsTests
 {
@@ -73,6 +73,15 @@ public sealed class AppSettingsTests
     private static bool IsSandboxFaultOption(string key) =>
         key.StartsWith("PsaSync__Erp__Faults__", StringComparison.Ordinal) || key.StartsWith("PsaSync__Psa__Faults__", StringComparison.Ordinal);
 
+    private const string IdentityClientId = "parameters('identityClientId')";
+
+    /// <summary>A storage endpoint read from the account at deployment ("reference(resourceId('Microsoft.Storage/storageAccounts', ...), ...).primaryEndpoints.table").</summary>
+    private static void AssertStorageEndpoint(string service, string value)
+    {
+        Assert.StartsWith("reference(resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))", value, StringComparison.Ordinal);
+        Assert.EndsWith($".primaryEndpoints.{service}", value, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> ServiceNames()
     {
         var data = new TheoryData<string>();
@@ -109,8 +118,10 @@ public sealed class AppSettingsTests
         }
         Assert.Equal("'sandbox'", Templates.CommonSettingValue("PsaSync__Erp__Kind"));
         Assert.Equal("'sandbox'", Templates.CommonSettingValue("PsaSync__Psa__Kind"));
-        Assert.Equal("storage.properties.primaryEndpoints.table", Templates.CommonSettingValue("PsaSync__Storage__TableServiceUri"));
-        Assert.Equal("serviceBusFullyQualifiedNamespace", Templates.CommonSettingValue("PsaSync__Messaging__ServiceBusNamespace"));
+        AssertStorageEndpoint("table", Templates.CommonSettingValue("PsaSync__Storage__TableServiceUri"));
+        Assert.Equal("parameters('serviceBusFullyQualifiedNamespace')", Templates.CommonSettingValue("PsaSync__Messaging__ServiceBusNamespace"));
+        Assert.Equal("parameters('tablePrefix')", Templates.CommonSettingValue("PsaSync__Storage__TablePrefix"));
+        Assert.Equal("variables('tablePrefix')", Arm.ModuleParameter(Arm.Module("functionApps"), "tablePrefix"));
     }
 
     [Theory]
@@ -119,7 +130,7 @@ public sealed class AppSettingsTests
     {
         var service = Assert.Single(Templates.Services, s => s.Name == serviceName);
         var app = Templates.App(serviceName);
-        var bindings = CodeFacts.Bindings(service.ProjectFolder);
+        var bindings = FunctionMetadata.Bindings(service.ProjectFolder);
         var settings = Templates.SettingsOf(app);
 
         foreach (var setting in bindings.BindingSettings)
@@ -128,9 +139,10 @@ public sealed class AppSettingsTests
         }
         foreach (var connection in bindings.Connections)
         {
-            Assert.Equal("serviceBusFullyQualifiedNamespace", Templates.CommonSettingValue($"{connection}__fullyQualifiedNamespace"));
+            Assert.Equal("parameters('serviceBusFullyQualifiedNamespace')", Templates.CommonSettingValue($"{connection}__fullyQualifiedNamespace"));
             Assert.Equal("'managedidentity'", Templates.CommonSettingValue($"{connection}__credential"));
-            Assert.Equal("identityClientId", Templates.CommonSettingValue($"{connection}__clientId"));
+            Assert.Equal(IdentityClientId, Templates.CommonSettingValue($"{connection}__clientId"));
+            Assert.DoesNotContain(connection, Templates.CommonSettings);
         }
         // An app's own settings are those its bindings read (its timer schedules), no others.
         Assert.Empty(app.Settings.Keys.Except(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal))));
@@ -139,9 +151,11 @@ public sealed class AppSettingsTests
     [Fact]
     public void Webhook_secrets_are_read_from_Key_Vault_with_the_app_identity_and_never_put_in_app_settings()
     {
-        Assert.Equal("keyVaultUri", Templates.CommonSettingValue("PsaSync__Webhooks__KeyVaultUri"));
+        Assert.Equal("parameters('keyVaultUri')", Templates.CommonSettingValue("PsaSync__Webhooks__KeyVaultUri"));
+        Assert.EndsWith("'Microsoft.Resources/deployments', 'keyvault'), '2025-04-01').outputs.uri.value", Arm.ModuleParameter(Arm.Module("functionApps"), "keyVaultUri"), StringComparison.Ordinal);
+        Assert.EndsWith(".vaultUri]", Arm.Module("keyvault").GetProperty("properties").GetProperty("template").GetProperty("outputs").GetProperty("uri").GetProperty("value").GetString(), StringComparison.Ordinal);
         Assert.True(CodeFacts.Uses("SecretClient"));
-        Assert.DoesNotContain("@Microsoft.KeyVault(", Bicep.WithoutComments(Templates.FunctionApp), StringComparison.Ordinal);
+        Assert.DoesNotContain("@Microsoft.KeyVault(", Arm.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(Templates.CommonSettings, k => k.StartsWith("PsaSync__Webhooks__Secrets__", StringComparison.Ordinal));
     }
 
@@ -149,18 +163,22 @@ public sealed class AppSettingsTests
     public void Host_storage_and_the_Azure_SDK_clients_use_the_app_identity()
     {
         Assert.Equal("'managedidentity'", Templates.CommonSettingValue("AzureWebJobsStorage__credential"));
-        Assert.Equal("identityClientId", Templates.CommonSettingValue("AzureWebJobsStorage__clientId"));
-        Assert.Equal("storage.properties.primaryEndpoints.blob", Templates.CommonSettingValue("AzureWebJobsStorage__blobServiceUri"));
+        Assert.Equal(IdentityClientId, Templates.CommonSettingValue("AzureWebJobsStorage__clientId"));
+        AssertStorageEndpoint("blob", Templates.CommonSettingValue("AzureWebJobsStorage__blobServiceUri"));
         Assert.DoesNotContain("AzureWebJobsStorage", Templates.CommonSettings);
 
         // DefaultAzureCredential (Table Storage, the Service Bus publisher) picks the user-assigned identity by AZURE_CLIENT_ID.
         Assert.True(CodeFacts.Uses("DefaultAzureCredential"));
-        Assert.Equal("identityClientId", Templates.CommonSettingValue("AZURE_CLIENT_ID"));
+        Assert.Equal(IdentityClientId, Templates.CommonSettingValue("AZURE_CLIENT_ID"));
+        // ... and the module gets the client id of the app's own identity.
+        Assert.EndsWith("format('identity-{0}', variables('apps')[copyIndex()].serviceName)), '2025-04-01').outputs.clientId.value", Arm.ModuleParameter(Arm.Module("functionApps"), "identityClientId"), StringComparison.Ordinal);
 
         // The worker's Application Insights SDK and the host need the connection string; ingestion is by Entra ID.
         Assert.True(CodeFacts.Uses("AddApplicationInsightsTelemetryWorkerService"));
-        Assert.Equal("applicationInsights.properties.ConnectionString", Templates.CommonSettingValue("APPLICATIONINSIGHTS_CONNECTION_STRING"));
-        Assert.Equal("'ClientId=${identityClientId};Authorization=AAD'", Templates.CommonSettingValue("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"));
+        var connectionString = Templates.CommonSettingValue("APPLICATIONINSIGHTS_CONNECTION_STRING");
+        Assert.StartsWith("reference(resourceId('Microsoft.Insights/components', ", connectionString, StringComparison.Ordinal);
+        Assert.EndsWith(").ConnectionString", connectionString, StringComparison.Ordinal);
+        Assert.Equal("format('ClientId={0};Authorization=AAD', parameters('identityClientId'))", Templates.CommonSettingValue("APPLICATIONINSIGHTS_AUTHENTICATION_STRING"));
     }
 
     [Fact]
@@ -173,9 +191,10 @@ public sealed class AppSettingsTests
         var hubs = Templates.Apps.Select(a => a.TaskHub).ToList();
         Assert.Equal(hubs.Count, hubs.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.All(hubs, h => Assert.Matches("^[A-Za-z][A-Za-z0-9]{2,44}$", h));
-        Assert.Equal("taskHubName", Templates.CommonSettingValue("AzureFunctionsJobHost__extensions__durableTask__hubName"));
-        Assert.Equal("storage.properties.primaryEndpoints.queue", Templates.CommonSettingValue("AzureWebJobsStorage__queueServiceUri"));
-        Assert.Equal("storage.properties.primaryEndpoints.table", Templates.CommonSettingValue("AzureWebJobsStorage__tableServiceUri"));
+        Assert.Equal("parameters('taskHubName')", Templates.CommonSettingValue("AzureFunctionsJobHost__extensions__durableTask__hubName"));
+        Assert.Equal("variables('apps')[copyIndex()].taskHub", Arm.ModuleParameter(Arm.Module("functionApps"), "taskHubName"));
+        AssertStorageEndpoint("queue", Templates.CommonSettingValue("AzureWebJobsStorage__queueServiceUri"));
+        AssertStorageEndpoint("table", Templates.CommonSettingValue("AzureWebJobsStorage__tableServiceUri"));
     }
 
     [Fact]
@@ -183,6 +202,7 @@ public sealed class AppSettingsTests
     {
         string[] refused = ["FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING", "WEBSITE_CONTENTSHARE", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_NODE_DEFAULT_VERSION"];
         var settings = Templates.Apps.SelectMany(Templates.SettingsOf).ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("AzureWebJobsStorage__credential", settings);
 
         Assert.Empty(settings.Intersect(refused));
     }
@@ -194,7 +214,7 @@ public sealed class AppSettingsTests
         var missing = new List<string>();
         foreach (var service in Templates.Services)
         {
-            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+            var bindings = FunctionMetadata.Bindings(service.ProjectFolder);
             missing.AddRange(bindings.BindingSettings.Select(s => s.Replace(":", "__", StringComparison.Ordinal)).Where(s => !sample.ContainsKey(s)));
             missing.AddRange(bindings.Connections.Select(c => $"{c}__fullyQualifiedNamespace").Where(s => !sample.ContainsKey(s)));
             missing.AddRange(bindings.WebhookRoutes.Select(r => $"PsaSync__Webhooks__Secrets__{r.Split('/')[0]}").Where(s => !sample.ContainsKey(s)));
@@ -220,11 +240,11 @@ public sealed class AppSettingsTests
         {
             foreach (var (setting, value) in app.Settings)
             {
-                var parameter = Assert.IsType<BicepExpression>(value).Text;
-                Assert.Equal(sample[setting], Assert.IsType<string>(Bicep.ParamDefault(Templates.Main, parameter)));
+                var parameter = ArmExpression.Literal(Assert.Single(ArmExpression.CallArguments(value, "parameters") ?? []))!;
+                Assert.Equal(sample[setting], Arm.ParameterDefault(parameter).GetString());
             }
         }
-        Assert.Equal(sample["PsaSync__Parking__MaxWait"], Bicep.ParamDefault(Templates.Main, "parkingMaxWait"));
+        Assert.Equal(sample["PsaSync__Parking__MaxWait"], Arm.ParameterDefault("parkingMaxWait").GetString());
     }
 
     [Theory]
@@ -236,7 +256,7 @@ public sealed class AppSettingsTests
         var needed = new HashSet<string>(StringComparer.Ordinal) { "AzureWebJobsStorage", "FUNCTIONS_WORKER_RUNTIME" };
         foreach (var service in Templates.Services)
         {
-            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+            var bindings = FunctionMetadata.Bindings(service.ProjectFolder);
             needed.UnionWith(bindings.BindingSettings);
             needed.UnionWith(bindings.Connections.Select(c => $"{c}__fullyQualifiedNamespace"));
             needed.UnionWith(bindings.WebhookRoutes.Select(r => $"PsaSync__Webhooks__Secrets__{r.Split('/')[0]}"));

@@ -33,43 +33,58 @@ public sealed class AzdServiceTests
     public void Every_function_app_is_tagged_with_its_azd_service_name()
     {
         // main.bicep deploys app/function-app.bicep once per entry of apps, passing the entry's serviceName ...
-        var module = Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module functionApps 'app/function-app.bicep'")).Single());
-        var parameters = Bicep.AsObject(module["params"]);
-        Assert.Equal("app.serviceName", parameters["serviceName"]?.ToString());
-        Assert.Matches(@"^\[for \(app, i\) in apps:", Templates.Main[Templates.Main.IndexOf("module functionApps", StringComparison.Ordinal)..].Split('=', 2)[1].Trim());
+        var module = Arm.Module("functionApps");
+        Assert.Equal("[length(variables('apps'))]", module.GetProperty("copy").GetProperty("count").GetString());
+        Assert.Equal("variables('apps')[copyIndex()].serviceName", Arm.ModuleParameter(module, "serviceName"));
 
         // ... and the module tags the site with it, which is how `azd deploy` finds the app of a service.
-        var site = Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module site 'br/public:avm/res/web/site:"));
-        var siteParameters = Bicep.AsObject(site["params"]);
-        Assert.Matches(@"union\(tags,\s*\{\s*'azd-service-name':\s*serviceName\s*\}\)", siteParameters["tags"]?.ToString());
-        Assert.Equal("'functionapp,linux'", $"'{siteParameters["kind"]}'");
+        var site = Arm.Single("Microsoft.Web/sites");
+        Assert.Equal("union(parameters('tags'), createObject('azd-service-name', parameters('serviceName')))", ArmExpression.Normalize(site.Resource.GetProperty("tags")));
+        Assert.Equal("functionapp,linux", site.Resource.GetProperty("kind").GetString());
+        Assert.Equal("variables('tags')", Arm.ModuleParameter(module, "tags"));
+        Assert.Equal("parameters('environmentName')", ArmExpression.Normalize(Arm.Variable("tags").GetProperty("azd-env-name")));
     }
 
     [Fact]
     public void The_function_apps_run_dotnet_isolated_10_on_flex_consumption()
     {
-        var plan = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module plan 'br/public:avm/res/web/serverfarm:"))["params"]);
-        var sku = Bicep.AsObject(plan["sku"]);
-        Assert.Equal("FC1", sku["name"]);
-        Assert.Equal("FlexConsumption", sku["tier"]);
+        var plan = Arm.Single("Microsoft.Web/serverfarms");
+        Assert.Equal("FC1", plan.Resource.GetProperty("sku").GetProperty("name").GetString());
+        Assert.Equal("FlexConsumption", plan.Resource.GetProperty("sku").GetProperty("tier").GetString());
+        Assert.True(plan.Properties.GetProperty("reserved").GetBoolean(), "Flex Consumption is Linux only (reserved: true).");
 
-        var config = Bicep.AsObject(Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.FunctionApp, "module site 'br/public:avm/res/web/site:"))["params"])["functionAppConfig"]);
-        var runtime = Bicep.AsObject(config["runtime"]);
-        Assert.Equal("dotnet-isolated", runtime["name"]);
+        var site = Arm.Single("Microsoft.Web/sites");
+        Assert.Equal("resourceId('Microsoft.Web/serverfarms', parameters('planName'))", ArmExpression.Normalize(site.Properties.GetProperty("serverFarmId")));
+        Assert.True(site.Properties.GetProperty("httpsOnly").GetBoolean());
+        var config = site.Properties.GetProperty("functionAppConfig");
+        var runtime = config.GetProperty("runtime");
+        Assert.Equal("dotnet-isolated", runtime.GetProperty("name").GetString());
         var targetFramework = Regex.Match(Repo.Read("Directory.Build.props"), @"<TargetFramework>net(\d+\.\d+)</TargetFramework>").Groups[1].Value;
-        Assert.Equal(targetFramework, runtime["version"]);
-        var authentication = Bicep.AsObject(Bicep.AsObject(Bicep.AsObject(config["deployment"])["storage"])["authentication"]);
-        Assert.Equal("UserAssignedIdentity", authentication["type"]);
+        Assert.Equal(targetFramework, runtime.GetProperty("version").GetString());
+
+        // The deployment package is pulled from the app's blob container with the app's identity, not a key or SAS.
+        var storage = config.GetProperty("deployment").GetProperty("storage");
+        Assert.Equal("blobContainer", storage.GetProperty("type").GetString());
+        Assert.Equal("UserAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
+        Assert.Equal("parameters('identityId')", ArmExpression.Normalize(storage.GetProperty("authentication").GetProperty("userAssignedIdentityResourceId")));
+        Assert.Equal("parameters('maximumInstanceCount')", ArmExpression.Normalize(config.GetProperty("scaleAndConcurrency").GetProperty("maximumInstanceCount")));
+
+        // One deployment container per app, declared in the storage account.
+        Assert.Equal("variables('deploymentContainers')", Arm.ModuleParameter(Arm.Module("storage"), "deploymentContainers"));
+        Assert.Equal("[length(parameters('deploymentContainers'))]", Arm.Single("Microsoft.Storage/storageAccounts/blobServices/containers").Resource.GetProperty("copy").GetProperty("count").GetString());
+        Assert.Equal("variables('deploymentContainers')[copyIndex()]", Arm.ModuleParameter(Arm.Module("functionApps"), "deploymentContainerName"));
     }
 
     [Fact]
     public void The_service_name_outputs_follow_the_order_of_the_apps()
     {
         var apps = Templates.Apps;
+        var outputs = Arm.Main.GetProperty("outputs");
         for (var i = 0; i < apps.Count; i++)
         {
             var output = $"SERVICE_{apps[i].ServiceName.Replace('-', '_').ToUpperInvariant()}_NAME";
-            Assert.Matches($@"(?m)^output {output} string = functionApps\[{i}\]\.outputs\.name\s*$", Templates.Main);
+            Assert.True(outputs.TryGetProperty(output, out var value), $"No output {output}.");
+            Assert.EndsWith($"'Microsoft.Resources/deployments', format('app-{{0}}', variables('apps')[{i}].serviceName)), '2025-04-01').outputs.name.value", ArmExpression.Normalize(value.GetProperty("value")), StringComparison.Ordinal);
         }
     }
 
@@ -106,11 +121,12 @@ public sealed class AzdServiceTests
     {
         using var abbreviations = System.Text.Json.JsonDocument.Parse(Repo.Read("infra/abbreviations.json"));
         var defined = abbreviations.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
-        var used = Regex.Matches(Templates.Main, @"abbrs\.([A-Za-z]+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var used = Regex.Matches(Arm.Text, @"variables\('abbrs'\)\.([A-Za-z]+)").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
 
         Assert.Empty(used.Except(defined));
         Assert.Empty(defined.Except(used));
-        Assert.Contains("var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))", Templates.Main, StringComparison.Ordinal);
-        Assert.Contains("targetScope = 'subscription'", Templates.Main, StringComparison.Ordinal);
+        Assert.Equal(defined.Order(StringComparer.Ordinal), Arm.ResolvedVariable("abbrs").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("[toLower(uniqueString(subscription().id, parameters('environmentName'), parameters('location')))]", Arm.Variable("resourceToken").GetString());
+        Assert.Contains("subscriptionDeploymentTemplate.json", Arm.Main.GetProperty("$schema").GetString(), StringComparison.Ordinal);
     }
 }

@@ -55,34 +55,69 @@ public sealed partial class SecretTests
     }
 
     [Fact]
+    public void The_compiled_template_reads_no_key_and_builds_no_key_bearing_connection_string()
+    {
+        var matches = Forbidden().Matches(Arm.Text).Select(m => m.Value).ToList();
+
+        Assert.True(matches.Count == 0, "The compiled template: " + string.Join(", ", matches));
+        Assert.DoesNotContain("AccountKey", Arm.Text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("SharedAccessKey", Arm.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void The_parameters_file_maps_only_parameters_main_declares_and_every_required_one()
+    {
+        using var file = JsonDocument.Parse(Repo.Read("infra/main.parameters.json"));
+        var mapped = file.RootElement.GetProperty("parameters").EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var declared = Arm.Main.GetProperty("parameters").EnumerateObject().ToList();
+
+        Assert.Empty(mapped.Except(declared.Select(p => p.Name)));
+        Assert.Empty(declared.Where(p => !p.Value.TryGetProperty("defaultValue", out _)).Select(p => p.Name).Except(mapped));
+    }
+
+    [Fact]
     public void Secrets_are_neither_created_nor_given_defaults_in_the_templates()
     {
+        Assert.Empty(Arm.OfType("Microsoft.KeyVault/vaults/secrets"));
+        // A secure parameter would be a secret passed through azd; there are none, and none with a default.
+        var secure = Arm.AllResources().Where(r => r.Type == "Microsoft.Resources/deployments")
+            .Select(r => r.Resource.GetProperty("properties").GetProperty("template"))
+            .Prepend(Arm.Main)
+            .SelectMany(t => t.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateObject().ToList() : [])
+            .Where(p => p.Value.GetProperty("type").GetString() is "securestring" or "secureObject" && p.Value.TryGetProperty("defaultValue", out _))
+            .Select(p => p.Name)
+            .ToList();
+        Assert.Empty(secure);
+    }
+
+    [Fact]
+    public void Storage_Service_Bus_and_Application_Insights_refuse_keys_and_Key_Vault_uses_RBAC()
+    {
+        var storage = Arm.Single("Microsoft.Storage/storageAccounts").Properties;
+        Assert.False(storage.GetProperty("allowSharedKeyAccess").GetBoolean());
+        Assert.False(storage.GetProperty("allowBlobPublicAccess").GetBoolean());
+        Assert.Equal("TLS1_2", storage.GetProperty("minimumTlsVersion").GetString());
+        Assert.True(Arm.Single("Microsoft.Insights/components").Properties.GetProperty("DisableLocalAuth").GetBoolean());
+        Assert.Equal("parameters('logAnalyticsName')", ArmExpression.CallArguments(ArmExpression.Normalize(Arm.Single("Microsoft.Insights/components").Properties.GetProperty("WorkspaceResourceId")), "resourceId")![1]);
+        Assert.True(Arm.Single("Microsoft.ServiceBus/namespaces").Properties.GetProperty("disableLocalAuth").GetBoolean());
+
+        var vault = Arm.Single("Microsoft.KeyVault/vaults").Properties;
+        Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
+        Assert.False(vault.TryGetProperty("accessPolicies", out var policies) && policies.GetArrayLength() > 0, "Key Vault has access policies; access is by Azure RBAC only.");
+        Assert.True(vault.GetProperty("enableSoftDelete").GetBoolean());
+    }
+
+    [Fact]
+    public void Every_resource_is_declared_with_a_pinned_API_version()
+    {
+        var resources = Arm.AllResources();
+
+        Assert.All(resources, r => Assert.Matches(@"^\d{4}-\d{2}-\d{2}(-preview)?$", r.Resource.GetProperty("apiVersion").GetString()));
+        // Nothing is restored from a registry: every module is a local file, compiled into the template.
         foreach (var file in Repo.Files("infra", "*.bicep"))
         {
-            var text = Bicep.WithoutComments(File.ReadAllText(file));
-            Assert.DoesNotContain("Microsoft.KeyVault/vaults/secrets", text, StringComparison.Ordinal);
-            // A @secure() parameter would be a secret passed through azd; there are none, and none with a default.
-            Assert.DoesNotMatch(@"@secure\(\)\s*(@[^\n]*\n\s*)*param \w+ \w+\s*=", text);
+            Assert.DoesNotMatch(@"'br[:/]", File.ReadAllText(file));
         }
-    }
-
-    [Fact]
-    public void Storage_Service_Bus_and_Application_Insights_refuse_keys()
-    {
-        Assert.Equal("false", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module storage 'br/public:avm/res/storage/storage-account:"))["params"])["allowSharedKeyAccess"]?.ToString());
-        Assert.Equal("true", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module monitoring 'br/public:avm/res/insights/component:"))["params"])["disableLocalAuth"]?.ToString());
-        Assert.Equal("true", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.ServiceBus, "resource namespace 'Microsoft.ServiceBus/namespaces@"))["properties"])["disableLocalAuth"]?.ToString());
-        var vault = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Repo.Read("infra/app/keyvault.bicep"), "resource vault 'Microsoft.KeyVault/vaults@"))["properties"]);
-        Assert.Equal("true", vault["enableRbacAuthorization"]?.ToString());
-    }
-
-    [Fact]
-    public void Every_module_from_the_public_registry_is_pinned_to_a_version()
-    {
-        var references = Repo.Files("infra", "*.bicep").SelectMany(f => Regex.Matches(File.ReadAllText(f), @"'br/public:([^']+)'").Select(m => m.Groups[1].Value)).ToList();
-
-        Assert.NotEmpty(references);
-        Assert.All(references, r => Assert.Matches(@"^avm/res/[a-z0-9\-/]+:\d+\.\d+\.\d+$", r));
     }
 
     [GeneratedRegex(

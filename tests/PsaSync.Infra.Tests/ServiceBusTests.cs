@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using System.Xml;
 using PsaSync.Core.Messaging;
 using PsaSync.Hosting;
@@ -5,38 +7,38 @@ using PsaSync.Infra.Tests.Support;
 
 namespace PsaSync.Infra.Tests;
 
-/// <summary>The Service Bus queues in the Bicep against the messaging contract in shared/PsaSync.Core.</summary>
+/// <summary>The Service Bus queues in the compiled template against the messaging contract in shared/PsaSync.Core.</summary>
 public sealed class ServiceBusTests
 {
-    private static IReadOnlyDictionary<string, object?> QueueProperties =>
-        Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["properties"]);
+    private static ArmResource Queues => Arm.Single("Microsoft.ServiceBus/namespaces/queues");
+
+    private static JsonElement QueueProperties => Queues.Properties;
 
     [Fact]
     public void The_queues_are_QueueNames_All()
     {
-        Assert.Equal(QueueNames.All, Bicep.AsStrings(Bicep.Var(Templates.Main, "queueNames")));
+        Assert.Equal(QueueNames.All, Arm.Variable("queueNames").EnumerateArray().Select(q => q.GetString()!));
 
-        var module = Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module serviceBus 'app/servicebus.bicep'"))["params"]);
-        Assert.Equal("queueNames", module["queueNames"]?.ToString());
-        Assert.Contains("[for queueName in queueNames:", Templates.ServiceBus, StringComparison.Ordinal);
-        Assert.Equal("queueName", Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.ServiceBus, "resource queues 'Microsoft.ServiceBus/namespaces/queues@")).Single())["name"]?.ToString());
+        // One queue resource, deployed once per name the module is given, and main gives it queueNames.
+        Assert.Equal("variables('queueNames')", Arm.ModuleParameter(Arm.Module("servicebus"), "queueNames"));
+        Assert.Equal("[length(parameters('queueNames'))]", Queues.Resource.GetProperty("copy").GetProperty("count").GetString());
+        Assert.Equal("[format('{0}/{1}', parameters('name'), parameters('queueNames')[copyIndex()])]", Queues.Resource.GetProperty("name").GetString());
     }
 
     [Fact]
     public void Max_delivery_count_equals_the_delivery_policy_in_the_queues_and_the_app_setting()
     {
-        var maxDeliveryCount = int.Parse(Bicep.Var(Templates.Main, "maxDeliveryCount")!.ToString()!, System.Globalization.CultureInfo.InvariantCulture);
+        var maxDeliveryCount = Arm.Variable("maxDeliveryCount").GetInt32();
 
         Assert.Equal(new DeliveryPolicy().MaxDeliveryCount, maxDeliveryCount);
         Assert.Equal(new PsaSyncOptions().Messaging.MaxDeliveryCount, maxDeliveryCount);
-        Assert.Equal(maxDeliveryCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Templates.SampleSettings()["PsaSync__Messaging__MaxDeliveryCount"]);
+        Assert.Equal(maxDeliveryCount.ToString(CultureInfo.InvariantCulture), Templates.SampleSettings()["PsaSync__Messaging__MaxDeliveryCount"]);
 
         // One variable feeds both the queues and PsaSync__Messaging__MaxDeliveryCount.
-        Assert.Equal("maxDeliveryCount", QueueProperties["maxDeliveryCount"]?.ToString());
-        Assert.Equal("maxDeliveryCount", Bicep.AsObject(Bicep.AsObject(Bicep.BodyAfter(Templates.Main, "module serviceBus 'app/servicebus.bicep'"))["params"])["maxDeliveryCount"]?.ToString());
-        var functionApps = Bicep.AsObject(Bicep.AsObject(Bicep.AsList(Bicep.BodyAfter(Templates.Main, "module functionApps 'app/function-app.bicep'")).Single())["params"]);
-        Assert.Equal("maxDeliveryCount", functionApps["maxDeliveryCount"]?.ToString());
-        Assert.Equal("string(maxDeliveryCount)", Templates.CommonSettingValue("PsaSync__Messaging__MaxDeliveryCount"));
+        Assert.Equal("parameters('maxDeliveryCount')", ArmExpression.Normalize(QueueProperties.GetProperty("maxDeliveryCount")));
+        Assert.Equal("variables('maxDeliveryCount')", Arm.ModuleParameter(Arm.Module("servicebus"), "maxDeliveryCount"));
+        Assert.Equal("variables('maxDeliveryCount')", Arm.ModuleParameter(Arm.Module("functionApps"), "maxDeliveryCount"));
+        Assert.Equal("string(parameters('maxDeliveryCount'))", Templates.CommonSettingValue("PsaSync__Messaging__MaxDeliveryCount"));
     }
 
     [Fact]
@@ -48,27 +50,47 @@ public sealed class ServiceBusTests
     [Fact]
     public void Duplicate_detection_is_on_with_a_window_Service_Bus_accepts()
     {
-        Assert.Equal(true.ToString(), QueueProperties["requiresDuplicateDetection"]?.ToString(), ignoreCase: true);
-        Assert.Equal("duplicateDetectionWindow", QueueProperties["duplicateDetectionHistoryTimeWindow"]?.ToString());
+        Assert.True(QueueProperties.GetProperty("requiresDuplicateDetection").GetBoolean());
+        Assert.Equal("parameters('duplicateDetectionWindow')", ArmExpression.Normalize(QueueProperties.GetProperty("duplicateDetectionHistoryTimeWindow")));
+        Assert.Equal("variables('duplicateDetectionWindow')", Arm.ModuleParameter(Arm.Module("servicebus"), "duplicateDetectionWindow"));
 
-        var window = XmlConvert.ToTimeSpan(Assert.IsType<string>(Bicep.Var(Templates.Main, "duplicateDetectionWindow")));
+        var window = XmlConvert.ToTimeSpan(Arm.Variable("duplicateDetectionWindow").GetString()!);
         Assert.InRange(window, TimeSpan.FromSeconds(20), TimeSpan.FromDays(7));
     }
 
     [Fact]
     public void Messages_are_locked_for_the_claim_lease_dead_lettered_on_expiry_and_not_in_sessions()
     {
-        Assert.Equal(new DeliveryPolicy().ClaimLease, XmlConvert.ToTimeSpan(Assert.IsType<string>(QueueProperties["lockDuration"])));
-        Assert.Equal("true", QueueProperties["deadLetteringOnMessageExpiration"]?.ToString());
-        Assert.Equal("false", QueueProperties["requiresSession"]?.ToString());
+        Assert.Equal(new DeliveryPolicy().ClaimLease, XmlConvert.ToTimeSpan(QueueProperties.GetProperty("lockDuration").GetString()!));
+        Assert.True(QueueProperties.GetProperty("deadLetteringOnMessageExpiration").GetBoolean());
+        Assert.False(QueueProperties.GetProperty("requiresSession").GetBoolean());
     }
 
     [Fact]
     public void The_namespace_is_Standard_without_local_authentication()
     {
-        var namespaceBody = Bicep.AsObject(Bicep.BodyAfter(Templates.ServiceBus, "resource namespace 'Microsoft.ServiceBus/namespaces@"));
-        Assert.Equal("Standard", Bicep.AsObject(namespaceBody["sku"])["name"]);
-        Assert.Equal("true", Bicep.AsObject(namespaceBody["properties"])["disableLocalAuth"]?.ToString());
+        var serviceBus = Arm.Single("Microsoft.ServiceBus/namespaces");
+        Assert.Equal("Standard", serviceBus.Resource.GetProperty("sku").GetProperty("name").GetString());
+        Assert.True(serviceBus.Properties.GetProperty("disableLocalAuth").GetBoolean());
+        Assert.Empty(Arm.OfType("Microsoft.ServiceBus/namespaces/AuthorizationRules"));
+        Assert.Empty(Arm.OfType("Microsoft.ServiceBus/namespaces/queues/authorizationRules"));
+    }
+
+    [Fact]
+    public void Every_Service_Bus_trigger_reads_a_domain_queue_with_the_identity_based_connection_and_settles_itself()
+    {
+        var triggers = Templates.Services.SelectMany(s => FunctionMetadata.Functions(s.ProjectFolder)).Where(f => f.TriggerType == "serviceBusTrigger").ToList();
+
+        Assert.NotEmpty(triggers);
+        foreach (var trigger in triggers)
+        {
+            Assert.Contains(trigger.String("queueName"), QueueNames.All);
+            var connection = trigger.String("connection");
+            Assert.False(string.IsNullOrEmpty(connection), $"{trigger}: no connection setting.");
+            Assert.Equal("'managedidentity'", Templates.CommonSettingValue($"{connection}__credential"));
+            // The processor completes, retries or dead-letters each message itself, after its effect is recorded.
+            Assert.False(trigger.Trigger.GetProperty("autoCompleteMessages").GetBoolean(), $"{trigger} lets the host complete messages.");
+        }
     }
 
     [Fact]
@@ -78,9 +100,11 @@ public sealed class ServiceBusTests
         foreach (var service in Templates.Services)
         {
             var app = Templates.App(service.Name);
-            var bindings = CodeFacts.Bindings(service.ProjectFolder);
+            var bindings = FunctionMetadata.Bindings(service.ProjectFolder);
 
             Assert.Equal(app.ReceivesFrom, Assert.Single(bindings.TriggerQueues));
+            Assert.Equal("variables('apps')[copyIndex()].receivesFrom", Arm.ModuleParameter(Arm.Module("appAccess"), "receivesFrom"));
+            Assert.Equal("variables('apps')[copyIndex()].sendsTo", Arm.ModuleParameter(Arm.Module("appAccess"), "sendsTo"));
             foreach (var route in bindings.WebhookRoutes)
             {
                 Assert.True(routeQueues.TryGetValue(route, out var queue), $"No webhook mapper serves {route}.");

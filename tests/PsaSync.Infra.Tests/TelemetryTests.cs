@@ -90,13 +90,12 @@ public sealed class TelemetryTests
         Assert.Equal(new[] { TelemetryNames.Events.ErpThrottled }, Kql.TelemetryNames(query));
         Assert.Contains("| summarize Throttled = sum(itemCount) by Domain", query, StringComparison.Ordinal);
 
-        var rule = Regex.Match(Templates.Operations, @"resource erpThrottleStormAlert '[^']+' = \{(?<body>.*?)\n\}", RegexOptions.Singleline);
-        Assert.True(rule.Success, "operations.bicep has no erpThrottleStormAlert rule.");
-        var body = rule.Groups["body"].Value;
-        Assert.Contains("loadTextContent('../alerts/erp-throttle-storm.kql')", body, StringComparison.Ordinal);
-        Assert.Contains("metricMeasureColumn: 'Throttled'", body, StringComparison.Ordinal);
-        Assert.Contains("name: 'Domain'", body, StringComparison.Ordinal);
-        Assert.Contains("threshold: erpThrottleStormThreshold", body, StringComparison.Ordinal);
-        Assert.Matches(@"param erpThrottleStormThreshold int = \d+", Templates.Operations);
+        var rule = Assert.Single(Arm.OfType("Microsoft.Insights/scheduledQueryRules"), r => r.Resource.GetProperty("name").GetString()!.Contains("psasync-erp-throttle-storm-", StringComparison.Ordinal));
+        var criterion = Assert.Single(rule.Properties.GetProperty("criteria").GetProperty("allOf").EnumerateArray());
+        Assert.Equal(query, MonitoringTests.Loaded(rule, ArmExpression.Normalize(criterion.GetProperty("query"))));
+        Assert.Equal("Throttled", criterion.GetProperty("metricMeasureColumn").GetString());
+        Assert.Equal("Domain", Assert.Single(criterion.GetProperty("dimensions").EnumerateArray()).GetProperty("name").GetString());
+        Assert.Equal("parameters('erpThrottleStormThreshold')", ArmExpression.Normalize(criterion.GetProperty("threshold")));
+        Assert.True(rule.Template.GetProperty("parameters").GetProperty("erpThrottleStormThreshold").GetProperty("defaultValue").GetInt32() > 0);
     }
 }

@@ -1,53 +1,18 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Ingress;
-using PsaSync.Core.Messaging;
 using PsaSync.Hosting;
 
 namespace PsaSync.Infra.Tests.Support;
 
-/// <summary>What one function app's bindings need, read from the function classes in its project folder.</summary>
-internal sealed record AppBindings(
-    string ProjectFolder,
-    IReadOnlySet<string> BindingSettings,
-    IReadOnlySet<string> Connections,
-    IReadOnlySet<string> TriggerQueues,
-    IReadOnlySet<string> WebhookRoutes);
-
 /// <summary>Facts about the code the infrastructure has to match, read from the sources and by reflection.</summary>
 internal static partial class CodeFacts
 {
-    /// <summary>The settings, connections, queues and webhook routes of the function classes in a project folder.</summary>
-    public static AppBindings Bindings(string projectFolder)
-    {
-        var sources = Repo.Files(projectFolder, "*.cs").Select(File.ReadAllText).ToList();
-        Assert.NotEmpty(sources);
-        var settings = new HashSet<string>(StringComparer.Ordinal);
-        var connections = new HashSet<string>(StringComparer.Ordinal);
-        var queues = new HashSet<string>(StringComparer.Ordinal);
-        var routes = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var source in sources)
-        {
-            foreach (Match attribute in TriggerAttribute().Matches(source))
-            {
-                var arguments = attribute.Groups["args"].Value;
-                settings.UnionWith(BindingExpression().Matches(arguments).Select(m => m.Groups[1].Value));
-                connections.UnionWith(ConnectionArgument().Matches(arguments).Select(m => m.Groups[1].Value));
-                if (attribute.Groups["kind"].Value == "ServiceBusTrigger")
-                {
-                    queues.Add(ResolveQueue(arguments.Split(',')[0].Trim()));
-                }
-                if (attribute.Groups["kind"].Value == "HttpTrigger" && WebhookRoute().Match(arguments) is { Success: true } route)
-                {
-                    routes.Add(route.Groups[1].Value);
-                }
-            }
-        }
-        return new AppBindings(projectFolder, settings, connections, queues, routes);
-    }
-
     /// <summary>Webhook route (below /api/webhooks/) → the queue its mapper publishes to, from the connectors' mappers.</summary>
     public static IReadOnlyDictionary<string, string> WebhookQueues() =>
         typeof(SandboxPsa).Assembly.GetTypes()
@@ -94,19 +59,71 @@ internal static partial class CodeFacts
     public static IReadOnlyList<string> AzureSources() =>
         [.. Repo.Files("shared", "*.cs").Concat(Repo.Files("functions", "*.cs"))];
 
-    /// <summary>Message templates of every log call (<c>logger.LogError("Dead-lettered {EventType}: {Reason}", ...)</c> and [LoggerMessage]).</summary>
-    public static IReadOnlySet<string> LogTemplates() =>
-        AzureSources().Select(File.ReadAllText)
-            .SelectMany(s => LogCall().Matches(s).Concat(LoggerMessageAttribute().Matches(s)))
-            .Select(m => Regex.Unescape(m.Groups["template"].Value))
-            .ToHashSet(StringComparer.Ordinal);
+    private static readonly Lazy<IReadOnlyList<SyntaxNode>> LazySyntax = new(() =>
+        [.. AzureSources().Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f).GetRoot())]);
+
+    /// <summary>The syntax trees of <see cref="AzureSources"/>, parsed once.</summary>
+    private static IReadOnlyList<SyntaxNode> Syntax => LazySyntax.Value;
+
+    private static readonly IReadOnlySet<string> LogMethods = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "LogTrace", "LogDebug", "LogInformation", "LogWarning", "LogError", "LogCritical",
+    };
+
+    /// <summary>
+    /// Message templates of every log call (<c>logger.LogError(exception, "Dead-lettered {EventType}: {Reason}", ...)</c>:
+    /// its first constant string argument) and of every [LoggerMessage(Message = ...)].
+    /// </summary>
+    public static IReadOnlySet<string> LogTemplates()
+    {
+        var templates = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var root in Syntax)
+        {
+            foreach (var call in root.DescendantNodes().OfType<InvocationExpressionSyntax>().Where(c => LogMethods.Contains(MethodName(c))))
+            {
+                if (call.ArgumentList.Arguments.Select(a => ConstantString(a.Expression)).FirstOrDefault(t => t is not null) is { } template)
+                {
+                    templates.Add(template);
+                }
+            }
+            foreach (var attribute in root.DescendantNodes().OfType<AttributeSyntax>().Where(a => a.Name.ToString() is "LoggerMessage" or "LoggerMessageAttribute"))
+            {
+                var message = attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == "Message");
+                if (message is not null && ConstantString(message.Expression) is { } template)
+                {
+                    templates.Add(template);
+                }
+            }
+        }
+        return templates;
+    }
 
     /// <summary>Keys of the logging scopes the code opens (<c>BeginScope(new Dictionary&lt;string, object&gt; { ["Domain"] = ... })</c>).</summary>
-    public static IReadOnlySet<string> ScopeKeys() =>
-        AzureSources().Select(File.ReadAllText)
-            .SelectMany(s => ScopeDictionary().Matches(s))
-            .SelectMany(m => IndexerKey().Matches(m.Groups["body"].Value).Select(k => k.Groups[1].Value))
-            .ToHashSet(StringComparer.Ordinal);
+    public static IReadOnlySet<string> ScopeKeys()
+    {
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var call in Syntax.SelectMany(r => r.DescendantNodes().OfType<InvocationExpressionSyntax>()).Where(c => MethodName(c) == "BeginScope"))
+        {
+            foreach (var initializer in call.ArgumentList.Arguments.SelectMany(a => a.Expression.DescendantNodesAndSelf().OfType<InitializerExpressionSyntax>()))
+            {
+                foreach (var element in initializer.Expressions)
+                {
+                    // ["Domain"] = value, or { "Domain", value }
+                    var key = element switch
+                    {
+                        AssignmentExpressionSyntax { Left: ImplicitElementAccessSyntax access } => access.ArgumentList.Arguments.Count == 1 ? ConstantString(access.ArgumentList.Arguments[0].Expression) : null,
+                        InitializerExpressionSyntax { Expressions.Count: 2 } pair => ConstantString(pair.Expressions[0]),
+                        _ => null,
+                    };
+                    if (key is not null)
+                    {
+                        keys.Add(key);
+                    }
+                }
+            }
+        }
+        return keys;
+    }
 
     /// <summary>Placeholders of a message template: "Job {Job} finished: {Summary}" → Job, Summary.</summary>
     public static IReadOnlyList<string> Placeholders(string template) =>
@@ -114,48 +131,27 @@ internal static partial class CodeFacts
 
     /// <summary>Whether the code has the string literal "<paramref name="value"/>".</summary>
     public static bool HasStringLiteral(string value) =>
-        AzureSources().Any(f => File.ReadAllText(f).Contains('"' + value + '"', StringComparison.Ordinal));
+        Syntax.Any(r => r.DescendantTokens().Any(t => t.IsKind(SyntaxKind.StringLiteralToken) && t.ValueText == value));
 
-    /// <summary>Whether any of the code calls <paramref name="member"/> (a type or method name).</summary>
+    /// <summary>Whether any of the code names <paramref name="member"/> (a type or method name).</summary>
     public static bool Uses(string member) =>
-        AzureSources().Any(f => Regex.IsMatch(File.ReadAllText(f), $@"\b{Regex.Escape(member)}\b"));
+        Syntax.Any(r => r.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && t.ValueText == member));
 
-    /// <summary>A constant such as QueueNames.TimeExpense becomes its value; a literal ("time-expense" or "%Setting%") stays as written.</summary>
-    private static string ResolveQueue(string argument)
+    private static string MethodName(InvocationExpressionSyntax call) => call.Expression switch
     {
-        if (argument.StartsWith('"'))
-        {
-            return argument.Trim('"');
-        }
-        var name = argument.Split('.')[^1];
-        var field = typeof(QueueNames).GetField(name, BindingFlags.Public | BindingFlags.Static);
-        Assert.True(field is not null, $"Cannot resolve the Service Bus trigger's queue '{argument}'.");
-        return (string)field.GetRawConstantValue()!;
-    }
+        MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+        IdentifierNameSyntax name => name.Identifier.ValueText,
+        _ => "",
+    };
 
-    [GeneratedRegex(@"\[(?<kind>TimerTrigger|ServiceBusTrigger|HttpTrigger|QueueTrigger|BlobTrigger|EventHubTrigger)\((?<args>[^\]]*)\)\]")]
-    private static partial Regex TriggerAttribute();
-
-    [GeneratedRegex(@"%([A-Za-z_][A-Za-z0-9_:]*)%")]
-    private static partial Regex BindingExpression();
-
-    [GeneratedRegex(@"Connection\s*=\s*""([^""]+)""")]
-    private static partial Regex ConnectionArgument();
-
-    [GeneratedRegex(@"Route\s*=\s*""webhooks/([^""]+)""")]
-    private static partial Regex WebhookRoute();
-
-    [GeneratedRegex(@"\bLog(?:Trace|Debug|Information|Warning|Error|Critical)\s*\((?:[^"";]*?,\s*)?""(?<template>(?:[^""\\]|\\.)*)""")]
-    private static partial Regex LogCall();
-
-    [GeneratedRegex(@"\[LoggerMessage\([^\]]*?Message\s*=\s*""(?<template>(?:[^""\\]|\\.)*)""")]
-    private static partial Regex LoggerMessageAttribute();
-
-    [GeneratedRegex(@"BeginScope\(\s*new\s+Dictionary<string,\s*object\??>\s*\{(?<body>[^}]*)\}", RegexOptions.Singleline)]
-    private static partial Regex ScopeDictionary();
-
-    [GeneratedRegex(@"\[""([A-Za-z_][A-Za-z0-9_]*)""\]\s*=")]
-    private static partial Regex IndexerKey();
+    /// <summary>A string literal, or a concatenation of them, as the compiler folds it; null for anything else.</summary>
+    private static string? ConstantString(ExpressionSyntax expression) => expression switch
+    {
+        LiteralExpressionSyntax literal when literal.IsKind(SyntaxKind.StringLiteralExpression) => literal.Token.ValueText,
+        BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) && ConstantString(binary.Left) is { } left && ConstantString(binary.Right) is { } right => left + right,
+        ParenthesizedExpressionSyntax parenthesized => ConstantString(parenthesized.Expression),
+        _ => null,
+    };
 
     [GeneratedRegex(@"\{([A-Za-z_][A-Za-z0-9_]*)(?:[:,][^}]*)?\}")]
     private static partial Regex Placeholder();

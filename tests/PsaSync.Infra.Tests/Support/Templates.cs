@@ -2,78 +2,93 @@ using System.Text.Json;
 
 namespace PsaSync.Infra.Tests.Support;
 
-/// <summary>One entry of the <c>apps</c> array in infra/main.bicep.</summary>
+/// <summary>One entry of the <c>apps</c> variable of infra/main.bicep, read from the compiled template.</summary>
 internal sealed record InfraApp(
     string ServiceName,
     IReadOnlyList<string> SendsTo,
     string ReceivesFrom,
     string TaskHub,
-    IReadOnlyDictionary<string, object?> Settings);
+    IReadOnlyDictionary<string, string> Settings);
 
-/// <summary>The infrastructure files.</summary>
+/// <summary>The infrastructure as deployed: the compiled ARM JSON of infra/main.bicep, azure.yaml, the sample settings.</summary>
 internal static class Templates
 {
     public const string MainPath = "infra/main.bicep";
-    public const string FunctionAppPath = "infra/app/function-app.bicep";
-    public const string ServiceBusPath = "infra/app/servicebus.bicep";
-    public const string OperationsPath = "infra/app/operations.bicep";
-
-    public static string Main => Repo.Read(MainPath);
-
-    public static string FunctionApp => Repo.Read(FunctionAppPath);
-
-    public static string ServiceBus => Repo.Read(ServiceBusPath);
-
-    public static string Operations => Repo.Read(OperationsPath);
 
     public static IReadOnlyList<AzdService> Services => AzureYaml.Services(Repo.Read("azure.yaml"));
 
+    /// <summary>The <c>apps</c> variable; its settings are expressions ("parameters('customerReconciliationSchedule')").</summary>
     public static IReadOnlyList<InfraApp> Apps =>
-        [.. Bicep.AsList(Bicep.Var(Main, "apps")).Select(Bicep.AsObject).Select(a => new InfraApp(
-            Assert.IsType<string>(a["serviceName"]),
-            Strings(a["sendsTo"]),
-            Assert.IsType<string>(a["receivesFrom"]),
-            Assert.IsType<string>(a["taskHub"]),
-            Bicep.AsObject(a["settings"])))];
+        [.. Arm.Variable("apps").EnumerateArray().Select(a => new InfraApp(
+            a.GetProperty("serviceName").GetString()!,
+            Strings(a.GetProperty("sendsTo")),
+            a.GetProperty("receivesFrom").GetString()!,
+            a.GetProperty("taskHub").GetString()!,
+            a.GetProperty("settings").EnumerateObject().ToDictionary(p => p.Name, p => ArmExpression.Normalize(p.Value), StringComparer.Ordinal)))];
 
-    /// <summary>A string array written out, or the name of a variable of main.bicep that holds one (sendsTo: queueNames).</summary>
-    private static IReadOnlyList<string> Strings(object? value) =>
-        value is BicepExpression { Text: var name } && System.Text.RegularExpressions.Regex.IsMatch(name, @"^[A-Za-z_]\w*$")
-            ? Bicep.AsStrings(Bicep.Var(Main, name))
-            : Bicep.AsStrings(value);
+    /// <summary>A string array, or an expression naming a variable of main that holds one ("[variables('queueNames')]").</summary>
+    private static IReadOnlyList<string> Strings(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Array)
+        {
+            return [.. value.EnumerateArray().Select(e => e.GetString()!)];
+        }
+        var expression = ArmExpression.Normalize(value);
+        var variable = ArmExpression.Literal(Assert.Single(ArmExpression.CallArguments(expression, "variables") ?? []));
+        return Strings(Arm.Variable(variable!));
+    }
 
     public static InfraApp App(string serviceName) => Assert.Single(Apps, a => a.ServiceName == serviceName);
 
-    /// <summary>Setting names function-app.bicep gives every app (object keys of its setting variables).</summary>
-    public static IReadOnlySet<string> CommonSettings
+    /// <summary>The app settings resource of function-app.bicep (deployed once per app).</summary>
+    public static ArmResource AppSettingsResource =>
+        Assert.Single(Arm.OfType("Microsoft.Web/sites/config"), r => r.Resource.GetProperty("name").GetString()!.Contains("'appsettings'", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The settings every app gets, name → expression, read from the compiled <c>union(parameters('appSettings'), ...)</c>:
+    /// createObject('name', value, ...) arguments and variables holding objects. parameters('appSettings') is the app's own.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> CommonSettingValues
     {
         get
         {
-            var text = Bicep.WithoutComments(FunctionApp);
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var variable in new[] { "hostSettings", "serviceBusSettings", "telemetrySettings", "psaSyncSettings" })
+            var resource = AppSettingsResource;
+            var expression = ArmExpression.Normalize(resource.Properties);
+            var parts = ArmExpression.CallArguments(expression, "union");
+            Assert.True(parts is not null, $"The app settings are not a union(...): {expression}");
+            Assert.Contains("parameters('appSettings')", parts);
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var part in parts.Where(p => p != "parameters('appSettings')"))
             {
-                names.UnionWith(Bicep.AsObject(Bicep.Var(text, variable)).Keys);
+                if (ArmExpression.CallArguments(part, "createObject") is { } pairs)
+                {
+                    for (var i = 0; i + 1 < pairs.Count; i += 2)
+                    {
+                        settings.Add(ArmExpression.Literal(pairs[i])!, pairs[i + 1]);
+                    }
+                }
+                else if (ArmExpression.CallArguments(part, "variables") is [var name])
+                {
+                    foreach (var p in resource.Variable(ArmExpression.Literal(name)!).EnumerateObject())
+                    {
+                        settings.Add(p.Name, ArmExpression.Normalize(p.Value));
+                    }
+                }
+                else
+                {
+                    throw new Xunit.Sdk.XunitException($"Cannot read app settings from {part}.");
+                }
             }
-            return names;
+            return settings;
         }
     }
 
-    /// <summary>The raw Bicep value of a setting that every app gets.</summary>
-    public static string CommonSettingValue(string name)
-    {
-        var text = Bicep.WithoutComments(FunctionApp);
-        foreach (var variable in new[] { "hostSettings", "serviceBusSettings", "telemetrySettings", "psaSyncSettings" })
-        {
-            if (Bicep.AsObject(Bicep.Var(text, variable)).TryGetValue(name, out var value))
-            {
-                return value is string s ? $"'{s}'" : value?.ToString() ?? "";
-            }
-        }
-        throw new Xunit.Sdk.XunitException($"{name} is not set in {FunctionAppPath}.");
-    }
+    public static IReadOnlySet<string> CommonSettings => CommonSettingValues.Keys.ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>Every setting an app gets: the common ones, its own, and one webhook secret per source.</summary>
+    public static string CommonSettingValue(string name) =>
+        CommonSettingValues.TryGetValue(name, out var value) ? value : throw new Xunit.Sdk.XunitException($"{name} is not set on the function apps.");
+
+    /// <summary>Every setting an app gets: the common ones and its own.</summary>
     public static IReadOnlySet<string> SettingsOf(InfraApp app)
     {
         var names = new HashSet<string>(CommonSettings, StringComparer.Ordinal);
