@@ -36,7 +36,7 @@ public class ParkedRedriveMessageTests
         IReadOnlyList<EventEnvelope>? redriven = null;
         publisher.PublishAsync(QueueNames.ProjectSetup, Arg.Do<IReadOnlyList<EventEnvelope>>(e => redriven = e), Arg.Any<CancellationToken>()).Returns(Task.CompletedTask);
 
-        await new ParkedEventRedriver(lot, publisher, new RecordingCorrelationLog(), TimeProvider.System).RedriveAsync("customer:ACC-1", CancellationToken.None);
+        await new ParkedEventRedriver(lot, publisher, new InMemoryCorrelationLog(), TimeProvider.System).RedriveAsync("customer:ACC-1", CancellationToken.None);
 
         var message = ServiceBusPublisher.ToMessage(Assert.Single(redriven!));
         Assert.Equal(Key, EventEnvelope.FromJson(message.Body.ToString()).IdempotencyKey);

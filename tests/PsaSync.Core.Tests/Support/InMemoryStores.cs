@@ -172,23 +172,6 @@ internal sealed class InMemoryWatermarkStore : IWatermarkStore
     }
 }
 
-internal sealed class InMemoryCorrelationLog : ICorrelationLog
-{
-    public List<TraceEntry> Entries { get; } = [];
-
-    public Task AppendAsync(TraceEntry entry, CancellationToken cancellationToken)
-    {
-        Entries.Add(entry);
-        return Task.CompletedTask;
-    }
-
-    public Task<IReadOnlyList<TraceEntry>> GetTimelineAsync(string correlationId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<TraceEntry>>([.. Entries.Where(e => e.CorrelationId == correlationId)]);
-
-    public Task<IReadOnlyList<string>> FindCorrelationIdsAsync(RecordRef record, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([.. Entries.Where(e => e.Record == record).Select(e => e.CorrelationId).Distinct()]);
-}
-
 /// <summary>Records what was published, queue by queue, in order.</summary>
 internal sealed class RecordingPublisher : IMessagePublisher
 {

@@ -1,13 +1,13 @@
 using PsaSync.Core.Model;
 using PsaSync.Core.Tracing;
 
-namespace PsaSync.Functions.Tests.Support;
+namespace PsaSync.Testing;
 
 /// <summary>
-/// A correlation log that keeps what it is given. A plain fake, not an NSubstitute one: the Castle.Core that the Durable
-/// packages bring (5.2.1) cannot proxy the interface's default AppendRangeAsync.
+/// A correlation log that keeps what it is given, in order. A plain fake rather than an NSubstitute one: the Castle.Core
+/// that the Durable packages bring (5.2.1) cannot proxy the interface's default AppendRangeAsync.
 /// </summary>
-internal sealed class RecordingCorrelationLog : ICorrelationLog
+public sealed class InMemoryCorrelationLog : ICorrelationLog
 {
     public List<TraceEntry> Entries { get; } = [];
 
