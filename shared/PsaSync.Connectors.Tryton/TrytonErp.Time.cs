@@ -204,17 +204,15 @@ public sealed partial class TrytonErp
         return rows.ToDictionary(r => Text(r.Id), r => r.IsOpen && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
     }
 
-    /// <summary>The employee of each resource id, creating the party and employee of those Tryton does not have yet.</summary>
+    /// <summary>
+    /// The employee of each resource id, creating the party and employee of those Tryton does not have yet. Several
+    /// workers may meet a new resource at once (its first approved entries): each create is followed by a second look, and
+    /// the lowest id wins (see <see cref="KeepLowestAsync"/>), so there is one party and one employee whatever the concurrency.
+    /// </summary>
     private async Task<Dictionary<string, int>> EmployeesAsync(IReadOnlyList<string> resourceIds, CancellationToken cancellationToken)
     {
         var setup = await SetupAsync(cancellationToken);
-        var marks = await client.SearchReadAsync<IdentifierRow>("party.identifier",
-            new object[] { new object[] { "code", "in", resourceIds.Select(r => ResourceMarker + r).ToArray() } }, ["party", "code"], cancellationToken, order: OrderById);
-        var partyByResource = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var mark in marks)
-        {
-            partyByResource.TryAdd(mark.Code[ResourceMarker.Length..], mark.Party);
-        }
+        var partyByResource = await ResourcePartiesAsync(resourceIds, cancellationToken);
         var missingParties = resourceIds.Where(r => !partyByResource.ContainsKey(r)).ToList();
         if (missingParties.Count > 0)
         {
@@ -223,24 +221,59 @@ public sealed partial class TrytonErp
                 ["name"] = r,
                 ["identifiers"] = new object[] { new object[] { "create", new object[] { new Dictionary<string, object?> { ["code"] = ResourceMarker + r } } } },
             })], cancellationToken);
+            var winners = await ResourcePartiesAsync(missingParties, cancellationToken);
+            var losers = new List<int>();
             for (var i = 0; i < missingParties.Count; i++)
             {
-                partyByResource[missingParties[i]] = created[i];
+                var winner = winners.TryGetValue(missingParties[i], out var found) ? Math.Min(found, created[i]) : created[i];
+                partyByResource[missingParties[i]] = winner;
+                if (winner != created[i])
+                {
+                    losers.Add(created[i]);
+                }
+            }
+            if (losers.Count > 0)
+            {
+                await DiscardAsync("party.party", losers, cancellationToken);
             }
         }
-        var employees = (await client.SearchReadAsync<EmployeeRow>("company.employee",
-            new object[] { new object[] { "party", "in", partyByResource.Values.ToArray() }, new object[] { "company", "=", setup.CompanyId } }, ["party"], cancellationToken, order: OrderById))
-            .GroupBy(e => e.Party).ToDictionary(g => g.Key, g => g.First().Id);
-        var missingEmployees = partyByResource.Where(p => !employees.ContainsKey(p.Value)).ToList();
+        var employees = await EmployeesOfAsync([.. partyByResource.Values], setup.CompanyId, cancellationToken);
+        var missingEmployees = partyByResource.Values.Distinct().Where(p => !employees.ContainsKey(p)).ToList();
         if (missingEmployees.Count > 0)
         {
             var created = await client.CreateAsync("company.employee",
-                [.. missingEmployees.Select(p => (object)new Dictionary<string, object?> { ["party"] = p.Value, ["company"] = setup.CompanyId })], cancellationToken);
+                [.. missingEmployees.Select(p => (object)new Dictionary<string, object?> { ["party"] = p, ["company"] = setup.CompanyId })], cancellationToken);
+            var winners = await EmployeesOfAsync(missingEmployees, setup.CompanyId, cancellationToken);
+            var losers = new List<int>();
             for (var i = 0; i < missingEmployees.Count; i++)
             {
-                employees[missingEmployees[i].Value] = created[i];
+                var winner = winners.TryGetValue(missingEmployees[i], out var found) ? Math.Min(found, created[i]) : created[i];
+                employees[missingEmployees[i]] = winner;
+                if (winner != created[i])
+                {
+                    losers.Add(created[i]);
+                }
+            }
+            if (losers.Count > 0)
+            {
+                await DiscardAsync("company.employee", losers, cancellationToken);
             }
         }
         return partyByResource.ToDictionary(p => p.Key, p => employees[p.Value], StringComparer.Ordinal);
     }
+
+    /// <summary>The party of each resource that has one: the lowest party id carrying its marker.</summary>
+    private async Task<Dictionary<string, int>> ResourcePartiesAsync(IReadOnlyList<string> resourceIds, CancellationToken cancellationToken)
+    {
+        var marks = await client.SearchReadAsync<IdentifierRow>("party.identifier",
+            new object[] { new object[] { "code", "in", resourceIds.Select(r => ResourceMarker + r).ToArray() } }, ["party", "code"], cancellationToken, order: OrderById);
+        return marks.GroupBy(m => m.Code[ResourceMarker.Length..], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(m => m.Party), StringComparer.Ordinal);
+    }
+
+    /// <summary>The employee of each party that has one in the company: the lowest id.</summary>
+    private async Task<Dictionary<int, int>> EmployeesOfAsync(IReadOnlyList<int> parties, int companyId, CancellationToken cancellationToken) =>
+        (await client.SearchReadAsync<EmployeeRow>("company.employee",
+            new object[] { new object[] { "party", "in", parties.ToArray() }, new object[] { "company", "=", companyId } }, ["party"], cancellationToken, order: OrderById))
+            .GroupBy(e => e.Party).ToDictionary(g => g.Key, g => g.Min(e => e.Id));
 }

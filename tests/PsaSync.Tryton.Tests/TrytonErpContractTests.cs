@@ -109,6 +109,39 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         Assert.DoesNotContain(await erp.ListCustomersAsync(CancellationToken.None), c => c.LegalName.StartsWith($"EMP-", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Eight workers (each with its own connector and session, as separate instances would have) meet the same new
+    /// customer, project and consultant at once: Tryton ends with one of each, and every worker got that one.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_first_creates_of_a_customer_a_project_and_a_consultant_leave_one_record_each()
+    {
+        const int Workers = 8;
+        var client = tryton.NewClient();
+        var draft = Customer($"ACC-{_run}");
+        var customers = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => tryton.NewErp().CreateCustomerAsync(draft, CancellationToken.None)));
+        Assert.Single(customers.Select(c => c.CustomerNumber).Distinct());
+        Assert.Single(await client.SearchAsync("party.party", new object[] { new object[] { "identifiers.code", "=", TrytonErp.Marker + draft.ExternalId } }, CancellationToken.None));
+
+        var projects = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => tryton.NewErp().CreateProjectAsync(Project($"PRJ-{_run}", customers[0]), CancellationToken.None)));
+        Assert.Single(projects.Select(p => p.ErpProjectCode).Distinct());
+        Assert.Single(await client.SearchAsync("project.work",
+            new object[] { new object[] { "type", "=", "project" }, new object[] { "comment", "=", TrytonErp.Marker + $"PRJ-{_run}" } }, CancellationToken.None));
+
+        // A new consultant's first approved entries, posted one per record on eight workers at once.
+        var resource = $"EMP-NEW-{_run}";
+        var postings = await Task.WhenAll(Enumerable.Range(1, Workers).Select(i =>
+            tryton.NewErp().PostTimeAsync(TimeLine($"TE-{i}", projects[0], resource, 1m), CancellationToken.None)));
+        Assert.Equal(Workers, postings.Select(p => p.ErpDocumentId).Distinct().Count());
+        var parties = await client.SearchAsync("party.party", new object[] { new object[] { "identifiers.code", "=", $"{TrytonErp.Marker}resource:{resource}" } }, CancellationToken.None);
+        var party = Assert.Single(parties);
+        var employee = Assert.Single(await client.SearchAsync("company.employee", new object[] { new object[] { "party", "=", party } }, CancellationToken.None));
+        var lines = await client.SearchReadAsync<TimesheetRow>("timesheet.line",
+            new object[] { new object[] { "description", "like", $"{TrytonErp.Marker}{_run}-TE-%" } }, ["duration", "employee"], CancellationToken.None);
+        Assert.Equal(Workers, lines.Count);
+        Assert.All(lines, l => Assert.Equal(employee, l.Employee));
+    }
+
     [Fact]
     public async Task A_reversal_zeroes_the_hours_once_and_an_unknown_line_has_no_reversal()
     {
