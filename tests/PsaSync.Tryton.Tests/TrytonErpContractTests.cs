@@ -142,6 +142,35 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         Assert.All(lines, l => Assert.Equal(employee, l.Employee));
     }
 
+    /// <summary>
+    /// A batched line holds several entries' hours; revoking one entry takes its hours off that line (Tryton refuses a
+    /// line of negative hours) and leaves a zero-hour line that says so. A repeat changes nothing; more hours than the line
+    /// holds are refused.
+    /// </summary>
+    [Fact]
+    public async Task A_partial_reversal_lowers_the_aggregated_line_and_leaves_a_line_that_explains_it()
+    {
+        var erp = tryton.NewErp();
+        var project = await NewProjectAsync(erp);
+        var aggregate = TimeLine("TA-1", project, $"EMP-{_run}", 12m);
+        await erp.PostTimeAsync(aggregate, CancellationToken.None);
+        var reversal = new ErpTimeReversal($"{_run}-TE-7-V1-REV", aggregate.ExternalId, project.ErpProjectCode, aggregate.ResourceId, WorkDay, 4m, true, "Consultant", _run);
+
+        var first = await erp.ReverseTimeLineAsync(reversal, CancellationToken.None);
+        var again = await erp.ReverseTimeLineAsync(reversal, CancellationToken.None);
+        var tooMuch = await Assert.ThrowsAsync<ErpException>(() => erp.ReverseTimeLineAsync(reversal with { ExternalId = $"{_run}-TE-8-V1-REV", Hours = 9m }, CancellationToken.None));
+
+        Assert.Equal(first, again);
+        Assert.Equal(ErpFailureKind.Rejected, tooMuch.Kind);
+        var lines = await tryton.NewClient().SearchReadAsync<DescribedTimesheetRow>("timesheet.line",
+            new object[] { new object[] { "description", "like", $"%{_run}-%" } }, ["duration", "description"], CancellationToken.None);
+        Assert.Equal(
+            [($"{TrytonErp.Marker}{aggregate.ExternalId}", 8.0), ($"{TrytonErp.Marker}{reversal.ExternalId}: 4 h taken back from {TrytonErp.Marker}{aggregate.ExternalId}", 0.0)],
+            lines.OrderBy(l => l.Id).Select(l => (l.Description, l.Duration.TotalHours)));
+    }
+
+    private sealed record DescribedTimesheetRow(int Id, TimeSpan Duration, string Description);
+
     [Fact]
     public async Task A_reversal_zeroes_the_hours_once_and_an_unknown_line_has_no_reversal()
     {
