@@ -107,6 +107,9 @@ public static class LocalRuntimeHost
             return Results.Ok(new { psaOutage = state });
         });
 
+        // The sandbox PSA's own API: what its users do, each followed by the webhook the PSA sends (see SandboxPsaApi).
+        Sandbox.SandboxPsaApi.Map(app);
+
         // The operations page: the worklist and the figures the workbook shows in Azure, for a person at this machine.
         app.MapGet("/ops", async (OperationsPage page, CancellationToken ct) => Results.Content(await page.RenderAsync(ct), "text/html; charset=utf-8"));
         return app;

@@ -46,7 +46,8 @@ public sealed partial class TrytonErp
         values["identifiers"] = new object[] { new object[] { "create", Identifiers(draft) } };
         values["addresses"] = new object[] { new object[] { "create", new object[] { new Dictionary<string, object?> { ["country"] = values["country"] } } } };
         values.Remove("country");
-        var id = (await client.CreateAsync("party.party", [values], cancellationToken)).Single();
+        var created = (await client.CreateAsync("party.party", [values], cancellationToken)).Single();
+        var id = await KeepLowestAsync("party.party", [["identifiers.code", "=", Marker + draft.ExternalId]], created, cancellationToken);
         return (await CustomersAsync([["id", "=", id]], cancellationToken)).Single();
     }
 
@@ -149,6 +150,37 @@ public sealed partial class TrytonErp
         })];
     }
 
+    /// <summary>
+    /// Makes lookup-then-create safe under concurrency, across processes: Tryton has no unique constraint on PsaSync's
+    /// markers, so two workers that both found nothing both create. After its create each one searches the marker again,
+    /// and the record with the lowest id wins for everyone (every lookup reads in id order and takes the first). A caller
+    /// whose own record lost deletes it; if Tryton will not delete it, it stays unused, since no lookup ever picks it.
+    /// The winner is the first one committed, so a loser is only ever seen by the caller that made it.
+    /// </summary>
+    private async Task<int> KeepLowestAsync(string model, object[][] markerDomain, int created, CancellationToken cancellationToken)
+    {
+        var ids = await client.SearchAsync(model, markerDomain, cancellationToken, order: OrderById);
+        var winner = ids.Append(created).Min();
+        if (winner != created)
+        {
+            await DiscardAsync(model, [created], cancellationToken);
+        }
+        return winner;
+    }
+
+    /// <summary>Deletes records that lost a create race; a refusal is harmless (see <see cref="KeepLowestAsync"/>).</summary>
+    private async Task DiscardAsync(string model, IReadOnlyList<int> ids, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CallAsync($"model.{model}.delete", [ids], TrytonCallKind.Write, cancellationToken);
+        }
+        catch (ErpException refused) when (!refused.IsTransient)
+        {
+            // Left in place: lookups take the lowest id, so the duplicate is never used.
+        }
+    }
+
     private static string CompactTaxId(string? taxId) =>
         string.Concat((taxId ?? "").Where(char.IsLetterOrDigit)).ToUpperInvariant();
 
@@ -190,6 +222,7 @@ public sealed partial class TrytonErp
             ["timesheet_available"] = true,
             ["comment"] = Marker + draft.PsaProjectId,
         }], cancellationToken)).Single();
+        id = await KeepLowestAsync("project.work", [["type", "=", "project"], ["comment", "=", Marker + draft.PsaProjectId]], id, cancellationToken);
         return ToProject((await ProjectRowsAsync([["id", "=", id]], cancellationToken)).Single());
     }
 

@@ -13,37 +13,92 @@ public sealed partial class TrytonErp
         (await ExistingTimeAsync([externalId], cancellationToken)).GetValueOrDefault(externalId);
 
     /// <summary>
-    /// Tryton refuses negative timesheet durations, so a reversal cannot be a line of opposite hours: the original line
-    /// is set to zero hours (keeping its marker, so it is still found) and a zero-hour line under the reversal's external
-    /// id records that the reversal happened, which is also what makes a repeat return the first reversal.
+    /// Tryton refuses negative timesheet durations, so a reversal cannot be a line of opposite hours: it is expressed by
+    /// <see cref="TakeBackAsync"/>, here for all the hours of the line. Null when no line has <paramref name="externalId"/>.
     /// </summary>
     public async Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken)
     {
-        var existing = await ExistingTimeAsync([externalId, reversalExternalId], cancellationToken);
-        if (!existing.TryGetValue(externalId, out var original))
+        if (await FindReversalAsync(reversalExternalId, cancellationToken) is { } done)
         {
-            return null;
+            return done;
         }
-        if (existing.TryGetValue(reversalExternalId, out var reversal))
-        {
-            return reversal;
-        }
-        var id = IdOf(original.ErpDocumentId, "Timesheet line");
-        var line = (await client.ReadAsync<TimesheetCopyRow>("timesheet.line", [id], ["company", "employee", "work", "date"], cancellationToken)).Single();
-        await client.WriteAsync("timesheet.line", [id], new Dictionary<string, object?> { ["duration"] = TimeSpan.Zero }, cancellationToken);
-        var created = (await client.CreateAsync("timesheet.line", [new Dictionary<string, object?>
-        {
-            ["company"] = line.Company,
-            ["employee"] = line.Employee,
-            ["work"] = line.Work,
-            ["date"] = line.Date,
-            ["duration"] = TimeSpan.Zero,
-            ["description"] = Marker + reversalExternalId,
-        }], cancellationToken)).Single();
-        return new ErpPosting(Text(created), reversalExternalId);
+        return await FindTimeByExternalIdAsync(externalId, cancellationToken) is null
+            ? null
+            : await TakeBackAsync(reversalExternalId, externalId, null, cancellationToken);
     }
 
-    private sealed record TimesheetCopyRow(int Id, int Company, int Employee, int Work, DateOnly Date);
+    /// <summary>The hours of one entry version taken off the (possibly aggregated) line that holds them: see <see cref="TakeBackAsync"/>.</summary>
+    public async Task<ErpPosting> ReverseTimeLineAsync(ErpTimeReversal reversal, CancellationToken cancellationToken)
+    {
+        if (reversal.Hours <= 0)
+        {
+            throw new ErpException(ErpFailureKind.Rejected, $"Reversal {reversal.ExternalId} must take back a positive number of hours, not {reversal.Hours}.");
+        }
+        return await FindReversalAsync(reversal.ExternalId, cancellationToken)
+            ?? await TakeBackAsync(reversal.ExternalId, reversal.ReversedExternalId, reversal.Hours, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes <paramref name="hours"/> (null: all) off the original line and records the reversal as a zero-hour line on the
+    /// same work, employee and date, whose description names the reversal, the hours and the line they came from, e.g.
+    /// <c>psasync:PSA-TE-TE-7-V1-REV: 3.5 h taken back from psasync:PSA-TA-2026-10-…</c>; the original keeps its marker.
+    /// The two changes are one Tryton transaction: the zero-hour line is first created under a pending marker, then a single
+    /// <c>write</c> lowers the original (guarded by its <c>_timestamp</c>, so a concurrent reversal of the same aggregate
+    /// makes this one fail as a concurrent change and retry, never lose an update) and renames the pending line. A crash
+    /// in between leaves only the pending line, which the next attempt reuses; a finished reversal is found by its marker.
+    /// </summary>
+    private async Task<ErpPosting> TakeBackAsync(string reversalExternalId, string originalExternalId, decimal? hours, CancellationToken cancellationToken)
+    {
+        var original = await FindTimeByExternalIdAsync(originalExternalId, cancellationToken)
+            ?? throw new ErpException(ErpFailureKind.Rejected, $"Time line {originalExternalId} does not exist in Tryton: {reversalExternalId} has nothing to reverse.");
+        var id = IdOf(original.ErpDocumentId, "Timesheet line");
+        var line = (await client.ReadAsync<TimesheetAdjustRow>("timesheet.line", [id], ["company", "employee", "work", "date", "duration", "_timestamp"], cancellationToken)).Single();
+        var held = Math.Round((decimal)line.Duration.TotalHours, 4);
+        var taken = hours ?? held;
+        if (taken > held)
+        {
+            throw new ErpException(ErpFailureKind.Rejected,
+                $"Timesheet line {id} ({originalExternalId}) holds {held:0.####} h; {taken:0.####} h cannot be taken back from it for {reversalExternalId}.");
+        }
+        var pendingMarker = PendingMarker + reversalExternalId;
+        var pendingLine = (await client.SearchAsync("timesheet.line", new object[] { new object[] { "description", "=", pendingMarker } }, cancellationToken, limit: 1, order: OrderById))
+            .Cast<int?>().FirstOrDefault()
+            ?? (await client.CreateAsync("timesheet.line", [new Dictionary<string, object?>
+            {
+                ["company"] = line.Company,
+                ["employee"] = line.Employee,
+                ["work"] = line.Work,
+                ["date"] = line.Date,
+                ["duration"] = TimeSpan.Zero,
+                ["description"] = pendingMarker,
+            }], cancellationToken)).Single();
+        var remaining = TimeSpan.FromHours((double)(held - taken));
+        var description = $"{Marker}{reversalExternalId}{ReversalSeparator}{taken:0.####} h taken back from {Marker}{originalExternalId}";
+        await client.CallAsync("model.timesheet.line.write",
+            [new[] { id }, new Dictionary<string, object?> { ["duration"] = remaining }, new[] { pendingLine }, new Dictionary<string, object?> { ["description"] = description }],
+            TrytonCallKind.Write, cancellationToken,
+            new Dictionary<string, object?> { ["_timestamp"] = new Dictionary<string, object?> { [$"timesheet.line,{id}"] = line.Timestamp } });
+        return new ErpPosting(Text(pendingLine), reversalExternalId);
+    }
+
+    /// <summary>A finished reversal: its zero-hour line's description starts with the marker (older ones are the marker alone).</summary>
+    private async Task<ErpPosting?> FindReversalAsync(string reversalExternalId, CancellationToken cancellationToken)
+    {
+        var marker = Marker + reversalExternalId;
+        var rows = await client.SearchReadAsync<TimesheetLineRow>("timesheet.line",
+            new object[] { "OR", new object[] { "description", "=", marker }, new object[] { "description", "like", marker + ReversalSeparator + "%" } },
+            ["description"], cancellationToken, order: OrderById);
+        return rows.FirstOrDefault(r => r.Description == marker || r.Description!.StartsWith(marker + ReversalSeparator, StringComparison.Ordinal)) is { } row
+            ? new ErpPosting(Text(row.Id), reversalExternalId)
+            : null;
+    }
+
+    private const string PendingMarker = "psasync-pending:";
+
+    private const string ReversalSeparator = ": ";
+
+    private sealed record TimesheetAdjustRow(int Id, int Company, int Employee, int Work, DateOnly Date, TimeSpan Duration,
+        [property: System.Text.Json.Serialization.JsonPropertyName("_timestamp")] System.Text.Json.JsonElement Timestamp);
 
     public async Task<ErpPosting> PostTimeAsync(ErpTimeLine line, CancellationToken cancellationToken)
     {
@@ -150,17 +205,15 @@ public sealed partial class TrytonErp
         return rows.ToDictionary(r => Text(r.Id), r => r.IsOpen && r.TimesheetWorks.Count > 0 ? r.TimesheetWorks[0] : (int?)null);
     }
 
-    /// <summary>The employee of each resource id, creating the party and employee of those Tryton does not have yet.</summary>
+    /// <summary>
+    /// The employee of each resource id, creating the party and employee of those Tryton does not have yet. Several
+    /// workers may meet a new resource at once (its first approved entries): each create is followed by a second look, and
+    /// the lowest id wins (see <see cref="KeepLowestAsync"/>), so there is one party and one employee whatever the concurrency.
+    /// </summary>
     private async Task<Dictionary<string, int>> EmployeesAsync(IReadOnlyList<string> resourceIds, CancellationToken cancellationToken)
     {
         var setup = await SetupAsync(cancellationToken);
-        var marks = await client.SearchReadAsync<IdentifierRow>("party.identifier",
-            new object[] { new object[] { "code", "in", resourceIds.Select(r => ResourceMarker + r).ToArray() } }, ["party", "code"], cancellationToken, order: OrderById);
-        var partyByResource = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var mark in marks)
-        {
-            partyByResource.TryAdd(mark.Code[ResourceMarker.Length..], mark.Party);
-        }
+        var partyByResource = await ResourcePartiesAsync(resourceIds, cancellationToken);
         var missingParties = resourceIds.Where(r => !partyByResource.ContainsKey(r)).ToList();
         if (missingParties.Count > 0)
         {
@@ -169,24 +222,59 @@ public sealed partial class TrytonErp
                 ["name"] = r,
                 ["identifiers"] = new object[] { new object[] { "create", new object[] { new Dictionary<string, object?> { ["code"] = ResourceMarker + r } } } },
             })], cancellationToken);
+            var winners = await ResourcePartiesAsync(missingParties, cancellationToken);
+            var losers = new List<int>();
             for (var i = 0; i < missingParties.Count; i++)
             {
-                partyByResource[missingParties[i]] = created[i];
+                var winner = winners.TryGetValue(missingParties[i], out var found) ? Math.Min(found, created[i]) : created[i];
+                partyByResource[missingParties[i]] = winner;
+                if (winner != created[i])
+                {
+                    losers.Add(created[i]);
+                }
+            }
+            if (losers.Count > 0)
+            {
+                await DiscardAsync("party.party", losers, cancellationToken);
             }
         }
-        var employees = (await client.SearchReadAsync<EmployeeRow>("company.employee",
-            new object[] { new object[] { "party", "in", partyByResource.Values.ToArray() }, new object[] { "company", "=", setup.CompanyId } }, ["party"], cancellationToken, order: OrderById))
-            .GroupBy(e => e.Party).ToDictionary(g => g.Key, g => g.First().Id);
-        var missingEmployees = partyByResource.Where(p => !employees.ContainsKey(p.Value)).ToList();
+        var employees = await EmployeesOfAsync([.. partyByResource.Values], setup.CompanyId, cancellationToken);
+        var missingEmployees = partyByResource.Values.Distinct().Where(p => !employees.ContainsKey(p)).ToList();
         if (missingEmployees.Count > 0)
         {
             var created = await client.CreateAsync("company.employee",
-                [.. missingEmployees.Select(p => (object)new Dictionary<string, object?> { ["party"] = p.Value, ["company"] = setup.CompanyId })], cancellationToken);
+                [.. missingEmployees.Select(p => (object)new Dictionary<string, object?> { ["party"] = p, ["company"] = setup.CompanyId })], cancellationToken);
+            var winners = await EmployeesOfAsync(missingEmployees, setup.CompanyId, cancellationToken);
+            var losers = new List<int>();
             for (var i = 0; i < missingEmployees.Count; i++)
             {
-                employees[missingEmployees[i].Value] = created[i];
+                var winner = winners.TryGetValue(missingEmployees[i], out var found) ? Math.Min(found, created[i]) : created[i];
+                employees[missingEmployees[i]] = winner;
+                if (winner != created[i])
+                {
+                    losers.Add(created[i]);
+                }
+            }
+            if (losers.Count > 0)
+            {
+                await DiscardAsync("company.employee", losers, cancellationToken);
             }
         }
         return partyByResource.ToDictionary(p => p.Key, p => employees[p.Value], StringComparer.Ordinal);
     }
+
+    /// <summary>The party of each resource that has one: the lowest party id carrying its marker.</summary>
+    private async Task<Dictionary<string, int>> ResourcePartiesAsync(IReadOnlyList<string> resourceIds, CancellationToken cancellationToken)
+    {
+        var marks = await client.SearchReadAsync<IdentifierRow>("party.identifier",
+            new object[] { new object[] { "code", "in", resourceIds.Select(r => ResourceMarker + r).ToArray() } }, ["party", "code"], cancellationToken, order: OrderById);
+        return marks.GroupBy(m => m.Code[ResourceMarker.Length..], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Min(m => m.Party), StringComparer.Ordinal);
+    }
+
+    /// <summary>The employee of each party that has one in the company: the lowest id.</summary>
+    private async Task<Dictionary<int, int>> EmployeesOfAsync(IReadOnlyList<int> parties, int companyId, CancellationToken cancellationToken) =>
+        (await client.SearchReadAsync<EmployeeRow>("company.employee",
+            new object[] { new object[] { "party", "in", parties.ToArray() }, new object[] { "company", "=", companyId } }, ["party"], cancellationToken, order: OrderById))
+            .GroupBy(e => e.Party).ToDictionary(g => g.Key, g => g.Min(e => e.Id));
 }

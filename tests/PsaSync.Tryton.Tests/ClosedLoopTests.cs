@@ -92,6 +92,65 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
         await runtime.AssertNoExceptionsAsync();
     }
 
+    /// <summary>
+    /// A revoked approval and a correction after the time reached Tryton, in both cost posting modes: Tryton (which refuses
+    /// negative durations) ends up holding the approved hours, nothing is refused, and billing posts the invoice of what is
+    /// still approved.
+    /// </summary>
+    [Theory]
+    [InlineData(CostPostingMode.Batched)]
+    [InlineData(CostPostingMode.PerRecord)]
+    public async Task A_revocation_and_a_correction_after_posting_leave_Tryton_with_the_approved_hours_and_billing_goes_through(CostPostingMode mode)
+    {
+        var scenario = new Scenario(_run);
+        var client = tryton.NewClient();
+        await using var runtime = await StartRuntimeAsync(new() { ["PsaSync:CostPostings:Mode"] = mode.ToString() });
+        await SendAllAsync(runtime, scenario);
+        await runtime.AssertNoExceptionsAsync();
+        Assert.Equal(8m + 6.5m + 4m, await TrytonHoursAsync(client, scenario));
+
+        // Employee 1's 4 h are revoked (batched: they share a line with the 8 h); employee 2's 6.5 h become 5 h.
+        var revoked = scenario.Time[2];
+        var corrected = scenario.Time[1] with { Version = 2, Hours = 5m };
+        var now = DateTimeOffset.UtcNow;
+        runtime.Psa.RevokeApproval(revoked.EntryId);
+        runtime.Psa.RecordApprovedTime(corrected);
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([revoked], now));
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([corrected], now));
+        await runtime.DrainAsync();
+        await runtime.AssertNoExceptionsAsync();
+        Assert.Equal(8m + 5m, await TrytonHoursAsync(client, scenario));
+
+        // Replayed webhooks change nothing.
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApprovalRevoked([revoked], now));
+        await runtime.PostAsync("psa/time", SandboxPsaWebhookWriter.TimeApproved([corrected], now));
+        await runtime.DrainAsync();
+        await runtime.AssertNoExceptionsAsync();
+        Assert.Equal(8m + 5m, await TrytonHoursAsync(client, scenario));
+
+        using (var billing = await runtime.Http.PostAsync($"api/billing/{scenario.Project.ProjectId}/{Period}", content: null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, billing.StatusCode);
+        }
+        var status = await WaitForBillingAsync(runtime, scenario.Project.ProjectId);
+        Assert.True(status.Output?.State == BillingState.Invoiced, $"Billing ended {status.RuntimeStatus}: {JsonSerializer.Serialize(status.Output, PsaSyncJson.Options)}");
+        var expected = 8m * 150m + 5m * 190m + 480m * 1.10m + 5_000m;
+        var invoice = Assert.Single((await SnapshotAsync(client, scenario)).Invoices);
+        Assert.Equal(("posted", expected), (invoice.State, invoice.UntaxedAmount));
+        await runtime.AssertNoExceptionsAsync();
+    }
+
+    /// <summary>The hours Tryton holds on the scenario's project, read straight from Tryton.</summary>
+    private static async Task<decimal> TrytonHoursAsync(TrytonJsonRpcClient client, Scenario scenario)
+    {
+        var projects = await client.SearchAsync("project.work", new object[] { new object[] { "comment", "=", TrytonErp.Marker + scenario.Project.ProjectId } }, CancellationToken.None);
+        var lines = await client.SearchReadAsync<DurationRow>("timesheet.line",
+            new object[] { new object[] { "work.origin", "=", $"project.work,{projects.Single()}" } }, ["duration"], CancellationToken.None);
+        return Math.Round(lines.Sum(l => (decimal)l.Duration.TotalHours), 4);
+    }
+
+    private sealed record DurationRow(int Id, TimeSpan Duration);
+
     /// <summary>A US customer, a T&amp;M project with two roles and a milestone, time from two consultants, a billable expense with 10 % markup.</summary>
     private sealed class Scenario(string run)
     {
@@ -162,9 +221,9 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
             [.. lines.Select(l => l.Description![TrytonErp.Marker.Length..]).Order(StringComparer.Ordinal)], [.. invoices]);
     }
 
-    private async Task<Runtime> StartRuntimeAsync()
+    private async Task<Runtime> StartRuntimeAsync(Dictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(extra ?? [])
         {
             ["PsaSync:Storage:ConnectionString"] = azurite.ConnectionString,
             ["PsaSync:Storage:TablePrefix"] = AzuriteFixture.NewTablePrefix(),

@@ -109,6 +109,68 @@ public sealed class TrytonErpContractTests(TrytonServer tryton)
         Assert.DoesNotContain(await erp.ListCustomersAsync(CancellationToken.None), c => c.LegalName.StartsWith($"EMP-", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Eight workers (each with its own connector and session, as separate instances would have) meet the same new
+    /// customer, project and consultant at once: Tryton ends with one of each, and every worker got that one.
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_first_creates_of_a_customer_a_project_and_a_consultant_leave_one_record_each()
+    {
+        const int Workers = 8;
+        var client = tryton.NewClient();
+        var draft = Customer($"ACC-{_run}");
+        var customers = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => tryton.NewErp().CreateCustomerAsync(draft, CancellationToken.None)));
+        Assert.Single(customers.Select(c => c.CustomerNumber).Distinct());
+        Assert.Single(await client.SearchAsync("party.party", new object[] { new object[] { "identifiers.code", "=", TrytonErp.Marker + draft.ExternalId } }, CancellationToken.None));
+
+        var projects = await Task.WhenAll(Enumerable.Range(0, Workers).Select(_ => tryton.NewErp().CreateProjectAsync(Project($"PRJ-{_run}", customers[0]), CancellationToken.None)));
+        Assert.Single(projects.Select(p => p.ErpProjectCode).Distinct());
+        Assert.Single(await client.SearchAsync("project.work",
+            new object[] { new object[] { "type", "=", "project" }, new object[] { "comment", "=", TrytonErp.Marker + $"PRJ-{_run}" } }, CancellationToken.None));
+
+        // A new consultant's first approved entries, posted one per record on eight workers at once.
+        var resource = $"EMP-NEW-{_run}";
+        var postings = await Task.WhenAll(Enumerable.Range(1, Workers).Select(i =>
+            tryton.NewErp().PostTimeAsync(TimeLine($"TE-{i}", projects[0], resource, 1m), CancellationToken.None)));
+        Assert.Equal(Workers, postings.Select(p => p.ErpDocumentId).Distinct().Count());
+        var parties = await client.SearchAsync("party.party", new object[] { new object[] { "identifiers.code", "=", $"{TrytonErp.Marker}resource:{resource}" } }, CancellationToken.None);
+        var party = Assert.Single(parties);
+        var employee = Assert.Single(await client.SearchAsync("company.employee", new object[] { new object[] { "party", "=", party } }, CancellationToken.None));
+        var lines = await client.SearchReadAsync<TimesheetRow>("timesheet.line",
+            new object[] { new object[] { "description", "like", $"{TrytonErp.Marker}{_run}-TE-%" } }, ["duration", "employee"], CancellationToken.None);
+        Assert.Equal(Workers, lines.Count);
+        Assert.All(lines, l => Assert.Equal(employee, l.Employee));
+    }
+
+    /// <summary>
+    /// A batched line holds several entries' hours; revoking one entry takes its hours off that line (Tryton refuses a
+    /// line of negative hours) and leaves a zero-hour line that says so. A repeat changes nothing; more hours than the line
+    /// holds are refused.
+    /// </summary>
+    [Fact]
+    public async Task A_partial_reversal_lowers_the_aggregated_line_and_leaves_a_line_that_explains_it()
+    {
+        var erp = tryton.NewErp();
+        var project = await NewProjectAsync(erp);
+        var aggregate = TimeLine("TA-1", project, $"EMP-{_run}", 12m);
+        await erp.PostTimeAsync(aggregate, CancellationToken.None);
+        var reversal = new ErpTimeReversal($"{_run}-TE-7-V1-REV", aggregate.ExternalId, project.ErpProjectCode, aggregate.ResourceId, WorkDay, 4m, true, "Consultant", _run);
+
+        var first = await erp.ReverseTimeLineAsync(reversal, CancellationToken.None);
+        var again = await erp.ReverseTimeLineAsync(reversal, CancellationToken.None);
+        var tooMuch = await Assert.ThrowsAsync<ErpException>(() => erp.ReverseTimeLineAsync(reversal with { ExternalId = $"{_run}-TE-8-V1-REV", Hours = 9m }, CancellationToken.None));
+
+        Assert.Equal(first, again);
+        Assert.Equal(ErpFailureKind.Rejected, tooMuch.Kind);
+        var lines = await tryton.NewClient().SearchReadAsync<DescribedTimesheetRow>("timesheet.line",
+            new object[] { new object[] { "description", "like", $"%{_run}-%" } }, ["duration", "description"], CancellationToken.None);
+        Assert.Equal(
+            [($"{TrytonErp.Marker}{aggregate.ExternalId}", 8.0), ($"{TrytonErp.Marker}{reversal.ExternalId}: 4 h taken back from {TrytonErp.Marker}{aggregate.ExternalId}", 0.0)],
+            lines.OrderBy(l => l.Id).Select(l => (l.Description, l.Duration.TotalHours)));
+    }
+
+    private sealed record DescribedTimesheetRow(int Id, TimeSpan Duration, string Description);
+
     [Fact]
     public async Task A_reversal_zeroes_the_hours_once_and_an_unknown_line_has_no_reversal()
     {

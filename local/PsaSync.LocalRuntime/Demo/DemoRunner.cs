@@ -20,6 +20,7 @@ using PsaSync.Core.Scheduling;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Hosting;
 using PsaSync.LocalRuntime.Queue;
+using PsaSync.LocalRuntime.Sandbox;
 
 namespace PsaSync.LocalRuntime.Demo;
 
@@ -97,10 +98,10 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         await DrainAsync(cancellationToken);
 
         output.WriteLine($"2. {scenario.Projects.Count} projects are activated in the PSA (one before its customer's deal has closed) ...");
+        // PSA users act through the sandbox PSA's API, which records what they did and sends PsaSync the webhook.
         foreach (var project in scenario.Projects)
         {
-            _psa.AddProject(project);
-            await SendAsync(http, secrets, "psa/projects", SandboxPsaWebhookWriter.ProjectChanged(project, DateTimeOffset.UtcNow), cancellationToken);
+            await ActInPsaAsync(http, "sandbox/psa/projects", project, cancellationToken);
         }
         await DrainAsync(cancellationToken);
 
@@ -112,11 +113,8 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         var entriesSent = 0;
         foreach (var timesheet in scenario.Timesheets)
         {
-            foreach (var entry in timesheet)
-            {
-                _psa.RecordApprovedTime(entry);
-            }
-            entriesSent += timesheet.Count * await SendAsync(http, secrets, "psa/time", SandboxPsaWebhookWriter.TimeApproved(timesheet, DateTimeOffset.UtcNow), cancellationToken);
+            var approvals = timesheet.Select(e => new SandboxTimeApproval(e.EntryId, e.ProjectId, e.ResourceId, e.WorkDate, e.Hours, e.Billable, e.Role));
+            entriesSent += timesheet.Count * await ActInPsaAsync(http, "sandbox/psa/time/approve", approvals.ToList(), cancellationToken);
         }
         await DrainAsync(cancellationToken);
         output.WriteLine("   The cost posting job posts the accepted time to the ERP, aggregated and in batches ...");
@@ -259,6 +257,23 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
             _calls++;
             _duplicates += d;
         }
+        return deliveries;
+    }
+
+    /// <summary>
+    /// A PSA user's action through the sandbox PSA's API; the PSA's webhook is sometimes delivered twice, as real senders
+    /// do after a timeout. Returns how many times the webhook was sent.
+    /// </summary>
+    private async Task<int> ActInPsaAsync<T>(HttpClient http, string path, T body, CancellationToken cancellationToken)
+    {
+        var deliveries = _random.NextDouble() < options.DuplicateDeliveryRate ? 2 : 1;
+        using var response = await http.PostAsJsonAsync($"{path}?deliveries={deliveries}", body, PsaSyncJson.Options, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"The sandbox PSA's {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+        _calls += deliveries;
+        _duplicates += deliveries - 1;
         return deliveries;
     }
 

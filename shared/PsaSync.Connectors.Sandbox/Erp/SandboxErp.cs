@@ -447,6 +447,42 @@ public sealed class SandboxErp : IErpConnector
         return reversal;
     }
 
+    /// <summary>
+    /// The sandbox takes negative hours, as Business Central's journals do: the reversal is a line of the opposite hours,
+    /// for the same project, resource and date as the part of the original it takes back.
+    /// </summary>
+    public async Task<ErpPosting> ReverseTimeLineAsync(ErpTimeReversal reversal, CancellationToken cancellationToken)
+    {
+        using var call = await BeginCallAsync(Operations.ReverseTime, reversal.ReversedExternalId, isWrite: true, cancellationToken);
+        ErpPosting posting;
+        lock (_gate)
+        {
+            if (_timeByExternalId.TryGetValue(reversal.ExternalId, out var existing))
+            {
+                return new ErpPosting(existing.ErpDocumentId, reversal.ExternalId);
+            }
+            if (!_timeByExternalId.TryGetValue(reversal.ReversedExternalId, out var original))
+            {
+                throw new ErpException(ErpFailureKind.Rejected, $"Time line {reversal.ReversedExternalId} does not exist: {reversal.ExternalId} has nothing to reverse.");
+            }
+            if (reversal.Hours <= 0 || reversal.Hours > original.Line.Hours)
+            {
+                throw new ErpException(ErpFailureKind.Rejected, $"Time line {original.ErpDocumentId} holds {original.Line.Hours} h; {reversal.Hours} h cannot be taken back from it.");
+            }
+            if (_closedPeriods.Contains(PeriodOf(original.Line.WorkDate)))
+            {
+                _faults.Count(SandboxFault.PeriodClosed);
+                throw new ErpException(ErpFailureKind.PeriodClosed, $"Fiscal period {original.Line.WorkDate:yyyy-MM} is closed: time line {original.ErpDocumentId} cannot be reversed in it.");
+            }
+            var posted = new PostedTimeLine($"TL-{_timeByExternalId.Count + 1:D6}", new ErpTimeLine(reversal.ExternalId, reversal.ErpProjectCode, reversal.ResourceId,
+                reversal.WorkDate, -reversal.Hours, reversal.Billable, reversal.Role, reversal.CorrelationId));
+            Record(TimeLineKind, posted);
+            posting = new ErpPosting(posted.ErpDocumentId, reversal.ExternalId);
+        }
+        ThrowIfCommittedThenTimedOut(call, "reversal");
+        return posting;
+    }
+
     /// <summary>One request for the whole batch, as with an OData $batch: each line is accepted or refused on its own.</summary>
     public async Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken)
     {

@@ -31,6 +31,7 @@ public sealed class SandboxPsa : IPsaConnector
     private readonly Dictionary<string, PsaCustomer> _customersByKey = [];
     private readonly Dictionary<string, SandboxPsaProject> _projects = [];
     private readonly Dictionary<string, TimeEntry> _approvedTime = [];
+    private readonly Dictionary<string, TimeEntry> _latestTime = [];
     private readonly Dictionary<string, Expense> _approvedExpenses = [];
     private readonly Dictionary<(string ProjectId, string Period), int> _pendingExpenseApprovals = [];
     private readonly Dictionary<string, PsaInvoiceStatus> _invoices = [];
@@ -156,6 +157,50 @@ public sealed class SandboxPsa : IPsaConnector
                 return;
             }
             Record(ApprovedTimeKind, entry);
+        }
+    }
+
+    /// <summary>
+    /// Approves entries as a PSA user does in its screens: each becomes the next version of its entry (1 for a new one,
+    /// one more than the latest known otherwise, whether that was approved or revoked). Returns them as approved.
+    /// </summary>
+    public IReadOnlyList<TimeEntry> ApproveTime(IEnumerable<TimeEntry> entries)
+    {
+        lock (_gate)
+        {
+            var approved = new List<TimeEntry>();
+            foreach (var entry in entries)
+            {
+                var next = entry with { Version = (_latestTime.TryGetValue(entry.EntryId, out var latest) ? latest.Version : 0) + 1 };
+                Record(ApprovedTimeKind, next);
+                approved.Add(next);
+            }
+            return approved;
+        }
+    }
+
+    /// <summary>The latest version of a time entry the PSA has seen approved (it may have been revoked since).</summary>
+    public TimeEntry? LatestTimeEntry(string entryId)
+    {
+        lock (_gate)
+        {
+            return _latestTime.GetValueOrDefault(entryId);
+        }
+    }
+
+    /// <summary>Approves expenses as a PSA user does: each becomes the next version of its expense. Returns them as approved.</summary>
+    public IReadOnlyList<Expense> ApproveExpenses(IEnumerable<Expense> expenses)
+    {
+        lock (_gate)
+        {
+            var approved = new List<Expense>();
+            foreach (var expense in expenses)
+            {
+                var next = expense with { Version = (_approvedExpenses.TryGetValue(expense.ExpenseId, out var latest) ? latest.Version : 0) + 1 };
+                Record(ApprovedExpenseKind, next);
+                approved.Add(next);
+            }
+            return approved;
         }
     }
 
@@ -349,6 +394,10 @@ public sealed class SandboxPsa : IPsaConnector
                 case ApprovedTimeKind:
                     var entry = record.Deserialize<TimeEntry>(PsaSyncJson.Options)!;
                     _approvedTime[entry.EntryId] = entry;
+                    if (!_latestTime.TryGetValue(entry.EntryId, out var seen) || seen.Version < entry.Version)
+                    {
+                        _latestTime[entry.EntryId] = entry;
+                    }
                     break;
                 case ApprovedExpenseKind:
                     var expense = record.Deserialize<Expense>(PsaSyncJson.Options)!;

@@ -31,6 +31,10 @@ public sealed class AuditingErpConnector(IErpConnector inner, IAuditLog audit, T
     public Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken) =>
         AuditedAsync("reverse-time", $"time line {externalId} by {reversalExternalId}", null, () => inner.ReverseTimeAsync(externalId, reversalExternalId, cancellationToken), cancellationToken);
 
+    public Task<ErpPosting> ReverseTimeLineAsync(ErpTimeReversal reversal, CancellationToken cancellationToken) =>
+        AuditedAsync("reverse-time", $"time line {reversal.ReversedExternalId} by {reversal.ExternalId} ({reversal.Hours} h)", reversal.CorrelationId,
+            () => inner.ReverseTimeLineAsync(reversal, cancellationToken), cancellationToken);
+
     /// <summary>One record per line, each with the line's own outcome.</summary>
     public async Task<IReadOnlyList<ErpLineResult>> PostTimeLinesAsync(IReadOnlyList<ErpTimeLine> lines, CancellationToken cancellationToken)
     {

@@ -53,6 +53,9 @@ public sealed class BudgetedErpConnector(IErpConnector inner, ErpRequestBudget b
     public Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken) =>
         budget.RunAsync(ct => inner.ReverseTimeAsync(externalId, reversalExternalId, ct), cancellationToken);
 
+    public Task<ErpPosting> ReverseTimeLineAsync(ErpTimeReversal reversal, CancellationToken cancellationToken) =>
+        budget.RunAsync(ct => inner.ReverseTimeLineAsync(reversal, ct), cancellationToken);
+
     public Task<bool> IsFiscalPeriodOpenAsync(string legalEntity, string period, CancellationToken cancellationToken) =>
         budget.RunAsync(ct => inner.IsFiscalPeriodOpenAsync(legalEntity, period, ct), cancellationToken);
 

@@ -18,6 +18,9 @@ public enum InvoiceChangeOutcome
     /// <summary>A draft: not shown to the PSA until it is posted.</summary>
     Draft,
 
+    /// <summary>A draft cancelled before it was ever issued (a compensated billing run): the PSA never hears of it.</summary>
+    NeverIssued,
+
     /// <summary>An ERP document PsaSync did not make: raised as an exception for finance instead.</summary>
     Unknown,
 }
@@ -42,6 +45,12 @@ public sealed class InvoiceChangeApplier(
         if (change.Status == ErpInvoiceStatus.Draft)
         {
             return InvoiceChangeOutcome.Draft;
+        }
+        // The PSA learns about invoices that were issued, and what happens to them after. An issued invoice has a number
+        // (posting gives it one); a cancelled document without one is a draft that never left the ERP.
+        if (change is { Status: ErpInvoiceStatus.Cancelled, Number: null, Kind: ErpDocumentKind.Invoice })
+        {
+            return InvoiceChangeOutcome.NeverIssued;
         }
         if (await register.GetAsync(change.InvoiceId, cancellationToken) is { } known && known.Version >= change.Version)
         {

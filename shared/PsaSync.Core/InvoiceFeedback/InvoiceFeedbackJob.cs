@@ -47,5 +47,5 @@ public sealed class InvoiceFeedbackJob(IErpConnector erp, IWatermarkStore waterm
 
     private static string Summary(Dictionary<InvoiceChangeOutcome, int> outcomes) =>
         $"{outcomes[InvoiceChangeOutcome.Applied]} invoice change(s) applied to the PSA, {outcomes[InvoiceChangeOutcome.Duplicate]} duplicate(s), "
-        + $"{outcomes[InvoiceChangeOutcome.Draft]} draft(s) skipped, {outcomes[InvoiceChangeOutcome.Unknown]} unknown ERP document(s) raised.";
+        + $"{outcomes[InvoiceChangeOutcome.Draft]} draft(s) skipped, {outcomes[InvoiceChangeOutcome.NeverIssued]} cancelled draft(s) never issued, {outcomes[InvoiceChangeOutcome.Unknown]} unknown ERP document(s) raised.";
 }

@@ -52,6 +52,15 @@ public interface IErpConnector
     /// </summary>
     Task<ErpPosting?> ReverseTimeAsync(string externalId, string reversalExternalId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Takes <see cref="ErpTimeReversal.Hours"/> back from the posted line <see cref="ErpTimeReversal.ReversedExternalId"/>
+    /// (an entry version's own line, or a batched line that aggregates it with others), recorded under
+    /// <see cref="ErpTimeReversal.ExternalId"/>; a repeat returns the first reversal. How the ERP expresses it is the
+    /// connector's business: a line of negative hours where the ERP takes them, an adjustment of the original line where it
+    /// refuses negative durations. Either way the ERP ends up holding the hours that are still approved.
+    /// </summary>
+    Task<ErpPosting> ReverseTimeLineAsync(ErpTimeReversal reversal, CancellationToken cancellationToken);
+
     /// <summary>False when the fiscal period (yyyy-MM) of the legal entity is closed for posting.</summary>
     Task<bool> IsFiscalPeriodOpenAsync(string legalEntity, string period, CancellationToken cancellationToken);
 
@@ -241,6 +250,21 @@ public sealed record ErpTimeLine(
     string CorrelationId);
 
 public sealed record ErpPosting(string ErpDocumentId, string ExternalId);
+
+/// <summary>
+/// Hours of one entry version taken back from the ERP line <see cref="ReversedExternalId"/> that holds them: the version was
+/// revoked or replaced by a correction. <see cref="Hours"/> is positive, and at most what that line holds.
+/// </summary>
+public sealed record ErpTimeReversal(
+    string ExternalId,
+    string ReversedExternalId,
+    string ErpProjectCode,
+    string ResourceId,
+    DateOnly WorkDate,
+    decimal Hours,
+    bool Billable,
+    string? Role,
+    string CorrelationId);
 
 public enum ErpFailureKind
 {

@@ -11,8 +11,8 @@ namespace PsaSync.Core.TimeExpense;
 
 /// <summary>
 /// Takes back what earlier approved versions of a time entry set in motion, when the approval is revoked or a corrected
-/// version replaces them. Nothing posted is edited: the ERP gets a reversing line of the opposite hours per posted
-/// version, an unbilled ledger entry is marked reversed (so it is never billed), and hours that were already invoiced
+/// version replaces them. The ERP takes back the hours of each posted version (the connector decides how: a line of the
+/// opposite hours, or an adjustment of the line where the ERP refuses negative hours), an unbilled ledger entry is marked reversed (so it is never billed), and hours that were already invoiced
 /// become a credit-note candidate for finance. A version still waiting for the cost posting job is reversed once the job
 /// has posted it (the caller retries); a version not seen yet is written off in advance, so if it arrives late it is
 /// taken as already handled. Every step is idempotent, so a redelivery repeats nothing.
@@ -95,8 +95,10 @@ public sealed class TimeReversals(IErpConnector erp, IUnbilledLedger ledger, IPe
             case CostPostingState.Pending or CostPostingState.Assigned:
                 return $"Version {version.Version} of time entry {version.EntryId} waits for the cost posting job; it is reversed once the ERP holds it.";
             case CostPostingState.Posted:
-                var line = await erp.PostTimeAsync(new ErpTimeLine(reversalId, accepted.ErpProjectCode, accepted.Entry.ResourceId, accepted.Entry.WorkDate,
-                    -accepted.Entry.Hours, accepted.Entry.Billable, accepted.Entry.Role, accepted.CorrelationId), cancellationToken);
+                // The version's hours are part of its aggregate's line; the connector decides how its ERP takes them back.
+                var line = await erp.ReverseTimeLineAsync(new ErpTimeReversal(reversalId, accepted.AggregateId ?? TimeApprovedHandler.ErpExternalId(version.EntryId, version.Version),
+                    accepted.ErpProjectCode, accepted.Entry.ResourceId, accepted.Entry.WorkDate, accepted.Entry.Hours, accepted.Entry.Billable, accepted.Entry.Role,
+                    accepted.CorrelationId), cancellationToken);
                 await pending.UpdateAsync([accepted with { State = CostPostingState.Reversed }], cancellationToken);
                 await support.TraceAsync(Domain, envelope, record, TraceSteps.Posted,
                     $"{Hours(accepted.Entry.Hours)} h of version {version.Version} reversed in the ERP by line {line.ErpDocumentId} ({why}).", cancellationToken);

@@ -128,6 +128,39 @@ public sealed class InvoiceFeedbackTests
     }
 
     [Fact]
+    public async Task A_draft_cancelled_by_a_compensated_billing_run_never_reaches_the_PSA_but_an_issued_invoice_does()
+    {
+        // A billing run that compensates cancels its draft. An ERP whose feed lists every document that is not a draft
+        // (Tryton) then shows a cancelled invoice of the batch without a number; the poll and a webhook both bring it.
+        var issued = await BilledInvoiceAsync();
+        var posted = (await _erp.GetInvoiceChangesAsync(null, 10, CancellationToken.None)).Changes.Single();
+        var compensated = new BillingRequest(ProjectId, "2026-02");
+        var cancelledDraft = posted with
+        {
+            InvoiceId = "INV-DRAFT-9", Version = 1, Watermark = "0000000002", BillingBatchId = compensated.BatchId, Number = null,
+            Status = ErpInvoiceStatus.Cancelled, AmountPaid = 0m, Balance = 0m,
+        };
+        var erp = Substitute.For<IErpConnector>();
+        erp.GetInvoiceChangesAsync(null, Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(new ErpInvoiceChangePage([cancelledDraft, posted with { Watermark = "0000000003" }], false));
+        var job = new InvoiceFeedbackJob(erp, _watermarks, new InvoiceChangeApplier(_register, _ledger, _psa, _exceptions, _trace, _clock));
+
+        var summary = await job.RunAsync(CancellationToken.None);
+
+        var shown = Assert.Single(_psa.InvoiceHistory);
+        Assert.Equal((issued.InvoiceId, PsaInvoiceState.Issued), (shown.InvoiceId, shown.State));
+        Assert.False(_register.Invoices.ContainsKey(cancelledDraft.InvoiceId));
+        Assert.Contains("1 cancelled draft(s) never issued", summary);
+        Assert.Empty(_exceptions.Open);
+        Assert.Equal(InvoiceChangeOutcome.NeverIssued,
+            await new InvoiceChangeApplier(_register, _ledger, _psa, _exceptions, _trace, _clock).ApplyAsync(cancelledDraft, CancellationToken.None));
+
+        // An issued invoice that is cancelled later (it has its number) is still news for the PSA.
+        Assert.Equal(InvoiceChangeOutcome.Applied, await new InvoiceChangeApplier(_register, _ledger, _psa, _exceptions, _trace, _clock)
+            .ApplyAsync(posted with { Version = 2, Status = ErpInvoiceStatus.Cancelled }, CancellationToken.None));
+        Assert.Equal(PsaInvoiceState.Cancelled, _psa.InvoiceHistory[^1].State);
+    }
+
+    [Fact]
     public async Task A_change_seen_again_or_older_than_the_one_applied_is_a_duplicate()
     {
         var invoice = await BilledInvoiceAsync();
