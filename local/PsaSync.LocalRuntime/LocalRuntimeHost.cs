@@ -69,7 +69,8 @@ public static class LocalRuntimeHost
         builder.Services.AddSingleton<QueuePump>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());
         builder.Services.AddHostedService<TimerHost>();
-        builder.Services.AddSingleton<InProcessWorkflowRunner>();
+        builder.Services.AddSingleton<LocalDurableEngine>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalDurableEngine>());
         builder.Services.AddSingleton<IBillingWorkflows, LocalBillingWorkflows>();
         builder.Services.AddSingleton<IScheduledJob, PeriodCloseJob>();
 
@@ -79,7 +80,7 @@ public static class LocalRuntimeHost
         app.MapPost("/api/jobs/{name}", (string name, JobRunner jobs, CancellationToken ct) => RunJobAsync(jobs, name, ct));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
-        // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
+        // Billing, as the time and expense app serves it in Azure (the same orchestrator on the Durable Task engine, in-process here).
         app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct));
         app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, request, ct));
         app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, request, ct));
