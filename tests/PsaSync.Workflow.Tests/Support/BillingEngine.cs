@@ -91,7 +91,7 @@ internal sealed class BillingEngine : IAsyncDisposable
     /// </summary>
     public async Task RestartWorkerAsync()
     {
-        var workers = _host!.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Microsoft.DurableTask.Worker.DurableTaskWorker>().ToList();
+        var workers = _host!.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Microsoft.DurableTask.Worker.Hosting.DurableTaskWorker>().ToList();
         Assert.NotEmpty(workers);
         foreach (var worker in workers)
         {
