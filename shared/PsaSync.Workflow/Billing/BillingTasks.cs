@@ -39,10 +39,15 @@ public static class BillingTasks
     /// Adds the orchestrator and the activities to a Durable Task worker. Activities are resolved from
     /// <paramref name="services"/> when given (a host whose application container is not the worker's), else from the worker's.
     /// </summary>
-    public static DurableTaskRegistry AddBillingTasks(this DurableTaskRegistry registry, BillingOptions options, IServiceProvider? services = null)
+    public static DurableTaskRegistry AddBillingTasks(this DurableTaskRegistry registry, BillingOptions options, IServiceProvider? services = null) =>
+        registry.AddBillingTasks(() => options, services);
+
+    /// <summary>As above, for a host whose options exist only once its container is built (read when an orchestration first runs).</summary>
+    public static DurableTaskRegistry AddBillingTasks(this DurableTaskRegistry registry, Func<BillingOptions> options, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        registry.AddOrchestrator(BillingReadinessOrchestrator.Name, () => new BillingReadinessOrchestrator(options));
+        ArgumentNullException.ThrowIfNull(options);
+        registry.AddOrchestrator(BillingReadinessOrchestrator.Name, () => new BillingReadinessOrchestrator(options()));
         foreach (var (name, type) in Activities)
         {
             registry.AddActivity(name, worker => (ITaskActivity)(services ?? worker).GetRequiredService(type));
