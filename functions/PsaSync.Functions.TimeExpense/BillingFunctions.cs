@@ -1,62 +1,78 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using PsaSync.Core.Billing;
-using PsaSync.Core.Workflow;
-using PsaSync.Functions.Shared.Durable;
+using PsaSync.Core.Ports;
 using PsaSync.Hosting;
+using PsaSync.Workflow.Billing;
 
 namespace PsaSync.Functions.TimeExpense;
 
 /// <summary>
-/// The billing-readiness workflow as Durable Functions: the orchestrator runs the shared workflow code through
-/// the Durable adapter, each activity function runs the shared activity of the same name, and HTTP starts,
-/// watches and un-blocks runs. No billing rule lives here.
+/// The billing-readiness orchestration as Durable Functions: the orchestrator function runs the shared
+/// <see cref="BillingReadinessOrchestrator"/> on its <see cref="TaskOrchestrationContext"/>, each activity function
+/// runs the shared activity of the same name with its typed input, and HTTP starts, watches and un-blocks runs.
+/// No billing rule lives here.
 /// </summary>
-public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumerable<IWorkflowActivity> activities, PeriodCloseBilling periodClose)
+#pragma warning disable CA1062 // The Functions host binds every trigger argument.
+public sealed class BillingFunctions(
+    BillingReadinessOrchestrator orchestrator,
+    RunBillingCheck runCheck,
+    RaiseBillingBlocks raiseBlocks,
+    ReserveBillingEntries reserve,
+    CreateDraftInvoice createDraft,
+    SetInvoiceLines setLines,
+    PostInvoice post,
+    MarkEntriesBilled markBilled,
+    RecordInvoiceIssued recordIssued,
+    UndoInvoice undoInvoice,
+    ReleaseBillingEntries release,
+    RaiseBillingCompensated raiseCompensated,
+    RaiseBillingRunFailed raiseRunFailed,
+    PeriodCloseBilling periodClose)
 {
-    private readonly Dictionary<string, IWorkflowActivity> _activities = activities.ToDictionary(a => a.Name);
-
-    [Function(BillingReadinessWorkflow.WorkflowName)]
+    [Function(BillingReadinessOrchestrator.Name)]
     public Task<BillingStatus> Orchestrate([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        workflow.RunAsync(new DurableWorkflowContext(context), context.GetInput<BillingRequest>()
+        orchestrator.RunAsync(context, context.GetInput<BillingRequest>()
             ?? throw new InvalidOperationException("The billing orchestration was started without a request."));
 
     [Function(BillingActivityNames.RunCheck)]
-    public Task<object?> RunCheck([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.RunCheck, input, cancellationToken);
+    public Task<CheckResult> RunCheck([ActivityTrigger] CheckRequest input, CancellationToken cancellationToken) => runCheck.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.RaiseBlocks)]
-    public Task<object?> RaiseBlocks([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.RaiseBlocks, input, cancellationToken);
+    public Task<int> RaiseBlocks([ActivityTrigger] BlockingReport input, CancellationToken cancellationToken) => raiseBlocks.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.Reserve)]
-    public Task<object?> Reserve([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.Reserve, input, cancellationToken);
+    public Task<int> Reserve([ActivityTrigger] BillingRequest input, CancellationToken cancellationToken) => reserve.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.CreateDraft)]
-    public Task<object?> CreateDraft([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.CreateDraft, input, cancellationToken);
+    public Task<ErpInvoice> CreateDraft([ActivityTrigger] DraftRequest input, CancellationToken cancellationToken) => createDraft.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.SetLines)]
-    public Task<object?> SetLines([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.SetLines, input, cancellationToken);
+    public Task<ErpInvoice> SetLines([ActivityTrigger] InvoiceStep input, CancellationToken cancellationToken) => setLines.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.Post)]
-    public Task<object?> Post([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.Post, input, cancellationToken);
+    public Task<ErpInvoice> Post([ActivityTrigger] InvoiceStep input, CancellationToken cancellationToken) => post.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.MarkBilled)]
-    public Task<object?> MarkBilled([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.MarkBilled, input, cancellationToken);
+    public Task<int> MarkBilled([ActivityTrigger] InvoiceStep input, CancellationToken cancellationToken) => markBilled.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.RecordIssued)]
-    public Task<object?> RecordIssued([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.RecordIssued, input, cancellationToken);
+    public Task<int> RecordIssued([ActivityTrigger] IssuedInvoice input, CancellationToken cancellationToken) => recordIssued.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.UndoInvoice)]
-    public Task<object?> UndoInvoice([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.UndoInvoice, input, cancellationToken);
+    public Task<string> UndoInvoice([ActivityTrigger] BillingRequest input, CancellationToken cancellationToken) => undoInvoice.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.Release)]
-    public Task<object?> Release([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.Release, input, cancellationToken);
+    public Task<int> Release([ActivityTrigger] BillingRequest input, CancellationToken cancellationToken) => release.ExecuteAsync(input, cancellationToken);
 
     [Function(BillingActivityNames.RaiseCompensated)]
-    public Task<object?> RaiseCompensated([ActivityTrigger] JsonElement input, CancellationToken cancellationToken) => Run(BillingActivityNames.RaiseCompensated, input, cancellationToken);
+    public Task<int> RaiseCompensated([ActivityTrigger] CompensationReport input, CancellationToken cancellationToken) => raiseCompensated.ExecuteAsync(input, cancellationToken);
+
+    [Function(BillingActivityNames.RaiseRunFailed)]
+    public Task<int> RaiseRunFailed([ActivityTrigger] FailureReport input, CancellationToken cancellationToken) => raiseRunFailed.ExecuteAsync(input, cancellationToken);
 
     [Function("BillingStart")]
     public async Task<IActionResult> Start(
@@ -80,6 +96,5 @@ public sealed class BillingFunctions(BillingReadinessWorkflow workflow, IEnumera
     public Task<string> PeriodClose(
         [TimerTrigger("%PeriodCloseBillingSchedule%")] TimerInfo timer, [DurableClient] DurableTaskClient client, CancellationToken cancellationToken) =>
         periodClose.RunAsync(new DurableBillingWorkflows(client), cancellationToken);
-
-    private Task<object?> Run(string name, JsonElement input, CancellationToken cancellationToken) => _activities[name].RunAsync(input, cancellationToken);
 }
+#pragma warning restore CA1062

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,6 +25,7 @@ using PsaSync.Core.Billing;
 using PsaSync.LocalRuntime.Operations;
 using PsaSync.LocalRuntime.Queue;
 using PsaSync.LocalRuntime.Workflow;
+using PsaSync.Workflow.Billing;
 using PsaSync.Storage;
 
 namespace PsaSync.LocalRuntime;
@@ -69,17 +72,22 @@ public static class LocalRuntimeHost
         builder.Services.AddSingleton<QueuePump>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<QueuePump>());
         builder.Services.AddHostedService<TimerHost>();
-        builder.Services.AddSingleton<InProcessWorkflowRunner>();
-        builder.Services.AddSingleton<IBillingWorkflows, LocalBillingWorkflows>();
+        // Billing runs on the Durable Task engine in this process (in-memory backend behind a loopback gRPC sidecar);
+        // its worker resolves the billing activities from this container, and its client serves the billing routes.
+        WebApplication? app = null;
+        builder.Services.AddInMemoryDurableTask(
+            registry => registry.AddBillingTasks(() => app!.Services.GetRequiredService<BillingOptions>()),
+            new InMemoryDurableTaskOptions { Port = FreeLoopbackPort() });
+        builder.Services.AddSingleton<IBillingWorkflows>(sp => new DurableBillingWorkflows(sp.GetRequiredService<DurableTaskClient>()));
         builder.Services.AddSingleton<IScheduledJob, PeriodCloseJob>();
 
-        var app = builder.Build();
+        app = builder.Build();
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
             IngressHttp.AcceptAsync(ingress, limits, request, route, ct));
         app.MapPost("/api/jobs/{name}", (string name, JobRunner jobs, CancellationToken ct) => RunJobAsync(jobs, name, ct));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
-        // Billing, as the time and expense app serves it in Azure (Durable there, the in-process runner here).
+        // Billing, as the time and expense app serves it in Azure (the same orchestrator on the Durable Task engine, in-process here).
         app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct));
         app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, request, ct));
         app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, request, ct));
@@ -145,6 +153,14 @@ public static class LocalRuntimeHost
         {
             return ProblemResult(Problem.Of(503, "JOB_PSA_UNAVAILABLE", "The PSA is unavailable", $"Job '{name}' stopped: {ex.Message} Run it again later."));
         }
+    }
+
+    /// <summary>A loopback port free now, for the engine's sidecar (its own pick is a random one that another process may hold).</summary>
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private static IResult ProblemResult(Problem problem) => Results.Json(problem, PsaSyncJson.Options, Problem.ContentType, problem.Status);

@@ -27,8 +27,8 @@ using PsaSync.Core.Telemetry;
 using PsaSync.Core.TimeExpense;
 using PsaSync.Core.Tracing;
 using PsaSync.Core.Watermarks;
-using PsaSync.Core.Workflow;
 using PsaSync.Storage;
+using PsaSync.Workflow.Billing;
 
 namespace PsaSync.Hosting;
 
@@ -108,13 +108,9 @@ public static class ServiceRegistration
 
         services.AddSingleton(options.Billing);
         services.AddSingleton<BillingChecks>();
-        services.AddSingleton<BillingContext>();
-        services.AddSingleton<BillingReadinessWorkflow>();
         services.AddSingleton<PeriodCloseBilling>();
-        foreach (var activity in typeof(BillingReadinessWorkflow).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && typeof(IWorkflowActivity).IsAssignableFrom(t)))
-        {
-            services.AddSingleton(typeof(IWorkflowActivity), activity);
-        }
+        services.AddSingleton<BillingReadinessOrchestrator>();
+        services.AddBillingActivities();
 
         services.AddSingleton<JobRunner>();
         services.AddSingleton<OperationsService>();

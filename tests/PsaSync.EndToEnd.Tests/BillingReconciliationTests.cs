@@ -51,7 +51,9 @@ public sealed class BillingReconciliationTests(AzuriteFixture azurite)
         while (true)
         {
             using var status = await runtime.GetAsync($"api/billing/{projectId}/{Period}");
-            if (!(await status.Content.ReadAsStringAsync()).Contains("\"Running\"", StringComparison.Ordinal))
+            // Durable's runtime status: Pending, then Running, until Completed (or Failed, Terminated).
+            var body = await status.Content.ReadAsStringAsync();
+            if (body.Contains("\"Completed\"", StringComparison.Ordinal) || body.Contains("\"Failed\"", StringComparison.Ordinal) || body.Contains("\"Terminated\"", StringComparison.Ordinal))
             {
                 return;
             }

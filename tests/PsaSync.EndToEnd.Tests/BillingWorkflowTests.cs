@@ -243,7 +243,7 @@ public sealed class BillingWorkflowTests(AzuriteFixture azurite)
     private static async Task<BillingRunStatus> WaitForCompletionAsync(LocalRuntimeHarness runtime)
     {
         BillingRunStatus? status = null;
-        await WaitUntilAsync(async () => (status = await StatusAsync(runtime)).RuntimeStatus != "Running");
+        await WaitUntilAsync(async () => (status = await StatusAsync(runtime)).RuntimeStatus is "Completed" or "Failed" or "Terminated");
         return status!;
     }
 

@@ -260,7 +260,7 @@ public sealed class ClosedLoopTests(TrytonServer tryton, AzuriteFixture azurite)
             using var response = await runtime.Http.GetAsync($"api/billing/{projectId}/{Period}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var status = (await JsonSerializer.DeserializeAsync<BillingRunStatus>(await response.Content.ReadAsStreamAsync(), PsaSyncJson.Options))!;
-            if (status.RuntimeStatus != "Running")
+            if (status.RuntimeStatus is "Completed" or "Failed" or "Terminated")
             {
                 return status;
             }

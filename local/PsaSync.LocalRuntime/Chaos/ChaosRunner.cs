@@ -376,8 +376,8 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
 
     /// <summary>
     /// Starts billing for every project and period that has approved work, then waits for each to settle. A run that
-    /// ended compensated (an ERP call kept failing) is started again as its next attempt, as its BILLING_COMPENSATED
-    /// item tells the operator to, so the totals are checked on invoices rather than excused by that item.
+    /// ended compensated or failed (an ERP call kept failing) is started again as its next attempt, as its BILLING_COMPENSATED
+    /// or BILLING_RUN_FAILED item tells the operator to, so the totals are checked on invoices rather than excused by that item.
     /// </summary>
     private async Task<BillingOutcome> BillEverythingAsync(RuntimeProcess runtime, ChaosScenario scenario, CancellationToken cancellationToken)
     {
@@ -396,7 +396,7 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
             for (var attempt = 1; ; attempt++)
             {
                 var state = await SettleAsync(runtime, $"api/billing/{projectId}/{period}?attempt={attempt}", deadline, cancellationToken);
-                if (state is not BillingState.Compensated || attempt == maxAttempts)
+                if (state is not (BillingState.Compensated or BillingState.Failed) || attempt == maxAttempts)
                 {
                     if (state is BillingState.Invoiced) { invoiced++; } else { blocked++; }
                     break;
@@ -408,14 +408,15 @@ public sealed class ChaosRunner(ChaosOptions options, string storageConnectionSt
         return new BillingOutcome(invoiced, blocked, restarted);
     }
 
-    /// <summary>Waits until the billing run at <paramref name="route"/> has ended, blocked or invoiced; its final state.</summary>
+    /// <summary>Waits until the billing run at <paramref name="route"/> has ended, blocked or invoiced; its final state (null: the orchestration itself failed).</summary>
     private static async Task<BillingState?> SettleAsync(RuntimeProcess runtime, string route, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         while (true)
         {
             var status = await runtime.Http.GetFromJsonAsync<BillingRunStatus>(route, PsaSyncJson.Options, cancellationToken);
             var state = (status?.Output ?? status?.CustomStatus)?.State;
-            if (state is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated || status?.Output is not null)
+            if (state is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated or BillingState.Failed or BillingState.NothingToBill
+                || status?.Output is not null || status?.RuntimeStatus is "Failed" or "Terminated")
             {
                 return state;
             }

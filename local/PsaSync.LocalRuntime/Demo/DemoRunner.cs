@@ -200,8 +200,8 @@ public sealed class DemoRunner(WebApplication app, DemoOptions options, TextWrit
         {
             var status = await http.GetFromJsonAsync<BillingRunStatus>($"api/billing/{projectId}/{period}", PsaSyncJson.Options, cancellationToken)
                 ?? throw new InvalidOperationException($"No billing status for {projectId}.");
-            if (status.CustomStatus?.State is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated
-                || status.Output is not null)
+            if (status.CustomStatus?.State is BillingState.Invoiced or BillingState.Blocked or BillingState.Compensated or BillingState.Failed or BillingState.NothingToBill
+                || status.Output is not null || status.RuntimeStatus is "Failed" or "Terminated")
             {
                 return status;
             }

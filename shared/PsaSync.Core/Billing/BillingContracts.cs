@@ -58,6 +58,9 @@ public sealed record IssuedInvoice(BillingRequest Request, Ports.ErpInvoice Invo
 
 public sealed record CompensationReport(BillingRequest Request, string FailedStep, string Reason, IReadOnlyList<string> Undone);
 
+/// <summary>A run that stopped on an error it could not get past (an activity still failing after its retries).</summary>
+public sealed record FailureReport(BillingRequest Request, string FailedStep, string Reason);
+
 public enum BillingState
 {
     Checking,
@@ -66,6 +69,9 @@ public enum BillingState
     Invoiced,
     NothingToBill,
     Compensated,
+
+    /// <summary>Stopped on an error (an activity still failing after its retries) before anything was invoiced, or while undoing; the reasons say where and why.</summary>
+    Failed,
 }
 
 /// <summary>What the workflow shows while it runs (custom status) and returns when it ends.</summary>

@@ -228,6 +228,11 @@ public static class ReasonCodes
         "Invoicing failed part-way and was undone",
         "Read what failed and what was undone in the message, fix the cause, then start billing for the project and period again.");
 
+    public static readonly ReasonCode BillingRunFailed = new(
+        "BILLING_RUN_FAILED", ExceptionOwner.IntegrationSupport,
+        "A billing run stopped on an error it could not get past",
+        "Read which step failed and why in the message (often the ERP or the ledger store was unreachable for a while), make sure it answers again, then start the next attempt the message names.");
+
     // Invoice feedback and money-level reconciliation. Finance owns what the ERP holds; integration support owns what PsaSync failed to carry.
     public static readonly ReasonCode ErpInvoiceUnknown = new(
         "ERP_INVOICE_UNKNOWN", ExceptionOwner.FinanceOps,
@@ -268,7 +273,7 @@ public static class ReasonCodes
     [
         TimeCreditCandidate, TimeOutsideProjectDates, TimeBillableOnFixedFee, TimeRateMissing, ErpInvoiceUnknown, ApprovedNotPostedInTime, InvoiceAmountMismatch,
         BillingCustomerNotActive, BillingProjectNotActive, BillingPurchaseOrderMissing, BillingTaxCodeInvalid, BillingCeilingExceeded,
-        BillingExpensesPending, BillingPeriodClosed, BillingDueDatePast, BillingLedgerMismatch, BillingRateMissing, BillingCompensated,
+        BillingExpensesPending, BillingPeriodClosed, BillingDueDatePast, BillingLedgerMismatch, BillingRateMissing, BillingCompensated, BillingRunFailed,
         HoursOutOfRange, DayOverFull, ProjectNotInErp, WaitingForProject, FiscalPeriodClosed, ErpRejected, DeliveryExhausted, UnreadableMessage, UnsupportedEvent,
         CustomerLegalNameMissing, CustomerCountryInvalid, CustomerLegalEntityUnknown, CustomerCurrencyNotAllowed, CustomerTaxIdInvalid,
         CustomerPaymentTermsUnknown, CustomerLikelyDuplicate, ProjectWaitingForCustomer, ProjectCustomerNeverSynced, ProjectLegalEntityUnknown,

@@ -1,36 +1,48 @@
 using System.Globalization;
+using Microsoft.DurableTask;
 using PsaSync.Core.Audit;
-using System.Text.Json;
+using PsaSync.Core.Billing;
 using PsaSync.Core.CrossReference;
-using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
 using PsaSync.Core.Messaging;
 using PsaSync.Core.Model;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Tracing;
-using PsaSync.Core.Workflow;
 
-namespace PsaSync.Core.Billing;
+namespace PsaSync.Workflow.Billing;
 
-/// <summary>An activity with a typed input and result; inputs and results cross the host as JSON, as under Durable.</summary>
-public abstract class BillingActivity<TInput, TResult> : IWorkflowActivity
+/// <summary>
+/// A billing activity: a Durable Task activity with a typed input and result. The engine calls
+/// <see cref="RunAsync(TaskActivityContext, TInput)"/>; a Functions activity trigger calls <see cref="ExecuteAsync"/> with
+/// its own cancellation token. Either way the ERP changes it makes are audited under the run's billing batch.
+/// </summary>
+public abstract class BillingActivity<TInput, TResult> : TaskActivity<TInput, TResult>
 {
     public abstract string Name { get; }
 
-    public async Task<object?> RunAsync(JsonElement input, CancellationToken cancellationToken)
+    public sealed override Task<TResult> RunAsync(TaskActivityContext context, TInput input) => ExecuteAsync(input, CancellationToken.None);
+
+    public async Task<TResult> ExecuteAsync(TInput input, CancellationToken cancellationToken)
     {
-        var typed = input.Deserialize<TInput>(PsaSyncJson.Options) ?? throw new ArgumentException($"Activity {Name} received no input.");
-        // ERP changes are audited under the billing batch (also the workflow instance id and the invoice's external id).
-        using var audit = AuditContext.Begin(BatchOf(typed) ?? Name, $"workflow/{Name}");
-        return await RunAsync(typed, cancellationToken);
+        if (input is null)
+        {
+            throw new ArgumentException($"Activity {Name} received no input.", nameof(input));
+        }
+        // ERP changes are audited under the billing batch (also the orchestration instance id and the invoice's external id).
+        using var audit = AuditContext.Begin(BatchOf(input) ?? Name, $"workflow/{Name}");
+        return await RunAsync(input, cancellationToken);
     }
 
     private static string? BatchOf(TInput input) => input switch
     {
         BillingRequest request => request.BatchId,
+        CheckRequest check => check.Request.BatchId,
         DraftRequest draft => draft.Request.BatchId,
         InvoiceStep step => step.Request.BatchId,
         IssuedInvoice issued => issued.Request.BatchId,
+        BlockingReport report => report.Request.BatchId,
+        CompensationReport report => report.Request.BatchId,
+        FailureReport report => report.Request.BatchId,
         _ => null,
     };
 
@@ -51,6 +63,7 @@ public static class BillingActivityNames
     public const string UndoInvoice = "BillingUndoInvoice";
     public const string Release = "BillingReleaseEntries";
     public const string RaiseCompensated = "BillingRaiseCompensated";
+    public const string RaiseRunFailed = "BillingRaiseRunFailed";
 }
 
 /// <summary>The ERP-side facts an invoice needs, read from the project's profile and the cross references.</summary>
@@ -206,6 +219,21 @@ public sealed class RaiseBillingCompensated(IExceptionStore exceptions) : Billin
     {
         await exceptions.RaiseAsync(new NewException(ReasonCodes.BillingCompensated,
             $"Billing {input.Request.ProjectId} for {input.Request.Period} failed at {input.FailedStep} ({input.Reason}). Undone: {string.Join("; ", input.Undone)}. " +
+            $"Once the cause is fixed, start the next attempt: POST billing/{input.Request.ProjectId}/{input.Request.Period}?attempt={input.Request.Attempt + 1}.",
+            QueueNames.TimeExpense, BillingContext.RecordOf(input.Request), input.Request.BatchId, input.Request.BatchId), cancellationToken);
+        return 1;
+    }
+}
+
+/// <summary>The run stopped on an error before anything was invoiced (or while undoing): one item says where, why and what to do.</summary>
+public sealed class RaiseBillingRunFailed(IExceptionStore exceptions) : BillingActivity<FailureReport, int>
+{
+    public override string Name => BillingActivityNames.RaiseRunFailed;
+
+    protected override async Task<int> RunAsync(FailureReport input, CancellationToken cancellationToken)
+    {
+        await exceptions.RaiseAsync(new NewException(ReasonCodes.BillingRunFailed,
+            $"Billing {input.Request.ProjectId} for {input.Request.Period} failed while {input.FailedStep} ({input.Reason}). " +
             $"Once the cause is fixed, start the next attempt: POST billing/{input.Request.ProjectId}/{input.Request.Period}?attempt={input.Request.Attempt + 1}.",
             QueueNames.TimeExpense, BillingContext.RecordOf(input.Request), input.Request.BatchId, input.Request.BatchId), cancellationToken);
         return 1;

@@ -4,23 +4,28 @@ using Microsoft.DurableTask.Client;
 using PsaSync.Core.Billing;
 using PsaSync.Core.Events;
 
-namespace PsaSync.Functions.Shared.Durable;
+namespace PsaSync.Workflow.Billing;
 
-/// <summary>Billing workflows as Durable orchestrations; the instance id is the request's batch id.</summary>
+/// <summary>
+/// Billing runs as Durable orchestrations, through whichever Durable Task client the host has (the Functions
+/// durable client binding, or the local runtime's in-process engine). The instance id is the request's batch id.
+/// </summary>
 public sealed class DurableBillingWorkflows(DurableTaskClient client) : IBillingWorkflows
 {
     public async Task<(bool Started, BillingRunStatus Status)> StartAsync(BillingRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (await GetAsync(request, cancellationToken) is { } existing)
         {
             return (false, existing);
         }
-        await client.ScheduleNewOrchestrationInstanceAsync(BillingReadinessWorkflow.WorkflowName, request, new StartOrchestrationOptions(InstanceId: request.BatchId), cancellationToken);
+        await client.ScheduleNewOrchestrationInstanceAsync(BillingReadinessOrchestrator.Name, request, new StartOrchestrationOptions(InstanceId: request.BatchId), cancellationToken);
         return (true, new BillingRunStatus(request.BatchId, nameof(OrchestrationRuntimeStatus.Pending), null, null));
     }
 
     public async Task<BillingRunStatus?> GetAsync(BillingRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var instance = await client.GetInstanceAsync(request.BatchId, getInputsAndOutputs: true, cancellationToken);
         return instance is null
             ? null
@@ -29,13 +34,14 @@ public sealed class DurableBillingWorkflows(DurableTaskClient client) : IBilling
 
     public async Task<bool> RaiseResolvedAsync(BillingRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (await client.GetInstanceAsync(request.BatchId, getInputsAndOutputs: false, cancellationToken) is null)
         {
             return false;
         }
-        await client.RaiseEventAsync(request.BatchId, BillingReadinessWorkflow.ResolvedEvent, "resolved", cancellationToken);
+        await client.RaiseEventAsync(request.BatchId, BillingReadinessOrchestrator.ResolvedEvent, "resolved", cancellationToken);
         return true;
     }
 
-    private static BillingStatus? Read(string? json) => json is null ? null : JsonSerializer.Deserialize<BillingStatus>(json, PsaSyncJson.Options);
+    private static BillingStatus? Read(string? json) => string.IsNullOrEmpty(json) ? null : JsonSerializer.Deserialize<BillingStatus>(json, PsaSyncJson.Options);
 }
