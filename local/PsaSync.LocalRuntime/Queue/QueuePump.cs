@@ -56,10 +56,31 @@ public sealed class QueuePump(
         }
     }
 
-    private async Task ProcessAsync(EnvelopeProcessor processor, LockedMessage message, CancellationToken stoppingToken)
+    /// <summary>
+    /// One message on its own: whatever fails while processing or settling it is this message's problem only, so
+    /// the rest of the batch goes on and this one is given back for a later delivery (after the lock, when even
+    /// the abandon fails), where the processor dead-letters it once its deliveries are spent.
+    /// </summary>
+    internal async Task ProcessAsync(EnvelopeProcessor processor, LockedMessage message, CancellationToken stoppingToken)
     {
-        await processor.ProcessAndSettleAsync(message.Body, new DeliveryInfo(message.MessageId, message.DeliveryCount), new Settler(queue, message), stoppingToken);
-        Interlocked.Increment(ref _processed);
+        try
+        {
+            await processor.ProcessAndSettleAsync(message.Body, new DeliveryInfo(message.MessageId, message.DeliveryCount), new Settler(queue, message), stoppingToken);
+            Interlocked.Increment(ref _processed);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Message {MessageId} on {Queue} failed (delivery {DeliveryCount}); the rest of its batch goes on",
+                message.MessageId, message.Queue, message.DeliveryCount);
+            try
+            {
+                await queue.AbandonAsync(message, options.IdlePollInterval * 5, stoppingToken);
+            }
+            catch (Exception again) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(again, "Could not give message {MessageId} back; it reappears after its lock", message.MessageId);
+            }
+        }
     }
 
     private sealed class Settler(TableMessageQueue queue, LockedMessage message) : IMessageSettler
