@@ -27,6 +27,21 @@ public sealed class IngressLimits
     public int MaxYearsInPast { get; init; } = 10;
 
     public int MaxYearsInFuture { get; init; } = 5;
+
+    /// <summary>
+    /// The longest record id (the last part of an envelope's subject, e.g. a time entry id), in characters. Ids are
+    /// storage keys; vendors' ids are far shorter.
+    /// </summary>
+    public int MaxRecordIdLength { get; init; } = 256;
+
+    /// <summary>The longest text value of a record (a description, a name), in characters.</summary>
+    public int MaxFieldLength { get; init; } = 4_000;
+
+    /// <summary>
+    /// The largest record as a queued message (its envelope's JSON), in characters: it must fit a Table Storage
+    /// property (64 KiB of UTF-16) in the local queue and on its exception item.
+    /// </summary>
+    public int MaxRecordChars { get; init; } = 30_000;
 }
 
 /// <summary>One webhook call as the HTTP layer received it: the body (at most the payload limit plus one byte) and the headers the edge reads.</summary>
@@ -62,7 +77,7 @@ public sealed class WebhookIngress(
     public async Task<IngressResult> AcceptAsync(WebhookRequest request, CancellationToken cancellationToken)
     {
         var (route, body) = (request.Route, request.Body);
-        var requestId = string.IsNullOrWhiteSpace(request.RequestId) || request.RequestId.Length > 128 ? Guid.NewGuid().ToString("N") : request.RequestId;
+        var requestId = IsUsableRequestId(request.RequestId) ? request.RequestId! : Guid.NewGuid().ToString("N");
 
         // Size first: the HTTP layer stops reading after the limit, so an oversized body could not be verified anyway.
         if (body.Length > limits.MaxPayloadBytes)
@@ -132,7 +147,7 @@ public sealed class WebhookIngress(
         }
         foreach (var envelope in envelopes)
         {
-            if (IngressSanity.Check(envelope, DateOnly.FromDateTime(now.UtcDateTime), limits) is { } insane)
+            if ((IngressSizes.Check(envelope, limits) ?? IngressSanity.Check(envelope, DateOnly.FromDateTime(now.UtcDateTime), limits)) is { } insane)
             {
                 return new IngressResult(insane.Status, requestId, [], insane);
             }
@@ -141,6 +156,13 @@ public sealed class WebhookIngress(
         try
         {
             await publisher.PublishAsync(mapper.Queue, envelopes, cancellationToken);
+        }
+        catch (PartiallyPublishedException ex)
+        {
+            logger.LogError(ex, "Enqueued only part of {Count} envelopes from {Route}", envelopes.Count, route);
+            return Refuse(503, IngressReasons.PartiallyQueued, "Partly accepted",
+                $"The queue failed after up to {ex.Published} of the {ex.Total} records were queued; those will be processed. Send the same payload " +
+                "again to complete it: the records already queued are absorbed as duplicates.", requestId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -157,6 +179,13 @@ public sealed class WebhookIngress(
         logger.LogInformation("Accepted {Count} envelopes on {Route} for {Queue}", envelopes.Count, route, mapper.Queue);
         return new IngressResult(202, requestId, envelopes.Select(e => e.CorrelationId).Distinct().ToList(), null);
     }
+
+    /// <summary>
+    /// A caller's X-Request-Id is echoed in a response header and in the log, so it is used only if it is 1 to 128
+    /// printable ASCII characters (no space, no DEL, nothing a header cannot carry); otherwise a new one is made.
+    /// </summary>
+    public static bool IsUsableRequestId(string? requestId) =>
+        !string.IsNullOrEmpty(requestId) && requestId.Length <= 128 && requestId.All(c => c is > ' ' and < (char)0x7F);
 
     /// <summary>application/json, with or without parameters such as charset=utf-8.</summary>
     private static bool IsJson(string? contentType) =>
