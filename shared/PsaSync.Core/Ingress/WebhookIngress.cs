@@ -47,8 +47,11 @@ public sealed class IngressLimits
 /// <summary>One webhook call as the HTTP layer received it: the body (at most the payload limit plus one byte) and the headers the edge reads.</summary>
 public sealed record WebhookRequest(string Route, ReadOnlyMemory<byte> Body, string? ContentType, string? Timestamp, string? Signature, string? RequestId = null);
 
-/// <summary>The answer to a webhook call: 202 with the correlation ids of what was queued, or a problem.</summary>
-public sealed record IngressResult(int StatusCode, string RequestId, IReadOnlyList<string> CorrelationIds, Problem? Problem)
+/// <summary>
+/// The answer to a webhook call: 202 with the correlation ids of what was queued, or a problem. <see cref="Replay"/>:
+/// the same signed request was accepted before inside the signature window; nothing was queued again.
+/// </summary>
+public sealed record IngressResult(int StatusCode, string RequestId, IReadOnlyList<string> CorrelationIds, Problem? Problem, bool Replay = false)
 {
     public bool IsAccepted => Problem is null;
 }
@@ -65,7 +68,8 @@ public sealed class WebhookIngress(
     IngressLimits limits,
     WebhookVerifier verifier,
     TimeProvider clock,
-    ILogger<WebhookIngress> logger)
+    ILogger<WebhookIngress> logger,
+    ISeenSignatures? seenSignatures = null)
 {
     private readonly Dictionary<string, IWebhookMapper> _mappers = mappers.ToDictionary(m => m.Route, StringComparer.OrdinalIgnoreCase);
 
@@ -153,9 +157,47 @@ public sealed class WebhookIngress(
             }
         }
 
+        // A replay inside the signature window: the same signed request (same timestamp and body) seen before.
+        var correlationIds = envelopes.Select(e => e.CorrelationId).Distinct().ToList();
+        var signature = request.Signature!;
+        if (seenSignatures is not null)
+        {
+            SignatureSighting sighting;
+            try
+            {
+                sighting = await seenSignatures.ClaimAsync(source, signature, now + 2 * limits.TimestampTolerance, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Could not check the signature of a call on {Route} against those seen", route);
+                return Refuse(503, IngressReasons.QueueUnavailable, "Not accepted",
+                    "The call could not be checked against the calls already accepted, so nothing was accepted. Send the same payload again.", requestId);
+            }
+            if (sighting == SignatureSighting.SeenAccepted)
+            {
+                logger.LogInformation("A replay of an accepted call on {Route} was answered without queueing anything", route);
+                return new IngressResult(202, requestId, correlationIds, null, Replay: true);
+            }
+            if (sighting == SignatureSighting.SeenPending)
+            {
+                return Refuse(409, IngressReasons.Replayed, "Replay of a call in progress",
+                    "The same signed request is being accepted right now. Its own answer says whether it was; if that answer is lost, " +
+                    "send the same request again in a few seconds.", requestId);
+            }
+        }
+
         try
         {
-            await publisher.PublishAsync(mapper.Queue, envelopes, cancellationToken);
+            try
+            {
+                await publisher.PublishAsync(mapper.Queue, envelopes, cancellationToken);
+            }
+            catch
+            {
+                // Not accepted (or not wholly): the sender may send the same signed request again.
+                await ForgetAsync(source, signature);
+                throw;
+            }
         }
         catch (PartiallyPublishedException ex)
         {
@@ -171,13 +213,51 @@ public sealed class WebhookIngress(
                 "The queue could not be reached, so nothing was accepted. Send the same payload again; duplicates are absorbed.", requestId);
         }
 
-        foreach (var envelope in envelopes)
+        if (seenSignatures is not null)
         {
-            await correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, now, "webhook", TraceSteps.Accepted,
-                $"{envelope.Type} accepted on {route} (request {requestId}) and queued to {mapper.Queue}.", Model.RecordRef.Parse(envelope.Subject)), cancellationToken);
+            try
+            {
+                await seenSignatures.MarkAcceptedAsync(source, signature, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The call is accepted; a replay of it meets a pending claim and answers 409 instead of 202.
+                logger.LogWarning(ex, "Could not mark an accepted call on {Route} as accepted among the seen signatures", route);
+            }
+        }
+
+        try
+        {
+            foreach (var envelope in envelopes)
+            {
+                await correlationLog.AppendAsync(new TraceEntry(envelope.CorrelationId, now, "webhook", TraceSteps.Accepted,
+                    $"{envelope.Type} accepted on {route} (request {requestId}) and queued to {mapper.Queue}.", Model.RecordRef.Parse(envelope.Subject)), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Everything is queued: the answer is 202 whatever happens to the timeline's first step.
+            logger.LogWarning(ex, "Could not write the accepted steps of a call on {Route}", route);
         }
         logger.LogInformation("Accepted {Count} envelopes on {Route} for {Queue}", envelopes.Count, route, mapper.Queue);
-        return new IngressResult(202, requestId, envelopes.Select(e => e.CorrelationId).Distinct().ToList(), null);
+        return new IngressResult(202, requestId, correlationIds, null);
+    }
+
+    /// <summary>Takes a claimed signature back after the call was not accepted; a failure leaves it to expire.</summary>
+    private async Task ForgetAsync(string source, string signature)
+    {
+        if (seenSignatures is null)
+        {
+            return;
+        }
+        try
+        {
+            await seenSignatures.ForgetAsync(source, signature, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not take back the signature of a call from {Source} that was not accepted", source);
+        }
     }
 
     /// <summary>

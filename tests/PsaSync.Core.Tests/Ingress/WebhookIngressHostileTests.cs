@@ -80,3 +80,102 @@ public class WebhookIngressHostileTests
         Assert.True(WebhookIngress.IsUsableRequestId(result.RequestId));
     }
 }
+
+/// <summary>Issue 17, item 7: an identical signed request sent again inside the window is answered without queueing anything.</summary>
+public class WebhookIngressReplayTests
+{
+    private const string PsaSecret = "psa-shared-secret";
+
+    private readonly IMessagePublisher _publisher = Substitute.For<IMessagePublisher>();
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
+    private readonly InMemorySeenSignatures _seen = new();
+
+    private WebhookIngress Ingress()
+    {
+        var limits = new IngressLimits();
+        var verifier = new WebhookVerifier(new SettingsWebhookSecretSource(new Dictionary<string, string> { ["psa"] = PsaSecret }), limits, _clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<WebhookVerifier>.Instance);
+        return new WebhookIngress([new SandboxPsaTimeWebhookMapper()], _publisher, Substitute.For<ICorrelationLog>(), limits, verifier, _clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<WebhookIngress>.Instance, _seen);
+    }
+
+    [Fact]
+    public async Task The_same_signed_request_twice_is_queued_once_and_both_answers_are_202_with_the_same_ids()
+    {
+        var request = SignedCalls.Request("psa/time", WebhookBodies.TimeApproved(), PsaSecret, _clock.GetUtcNow());
+
+        var first = await Ingress().AcceptAsync(request, CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(4));
+        var replay = await Ingress().AcceptAsync(request, CancellationToken.None);
+
+        Assert.Equal(202, first.StatusCode);
+        Assert.False(first.Replay);
+        Assert.Equal(202, replay.StatusCode);
+        Assert.True(replay.Replay);
+        Assert.Equal(first.CorrelationIds, replay.CorrelationIds);
+        await _publisher.ReceivedWithAnyArgs(1).PublishAsync(default!, default!, default);
+    }
+
+    [Fact]
+    public async Task A_request_that_was_not_accepted_can_be_sent_again_unchanged()
+    {
+        var request = SignedCalls.Request("psa/time", WebhookBodies.TimeApproved(), PsaSecret, _clock.GetUtcNow());
+        _publisher.PublishAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException(new InvalidOperationException("queue down")), Task.CompletedTask);
+
+        var refused = await Ingress().AcceptAsync(request, CancellationToken.None);
+        var again = await Ingress().AcceptAsync(request, CancellationToken.None);
+
+        Assert.Equal(503, refused.StatusCode);
+        Assert.Equal(202, again.StatusCode);
+        Assert.False(again.Replay);
+    }
+
+    [Fact]
+    public async Task A_replay_while_the_first_is_still_being_accepted_is_409_problem()
+    {
+        var request = SignedCalls.Request("psa/time", WebhookBodies.TimeApproved(), PsaSecret, _clock.GetUtcNow());
+        await _seen.ClaimAsync("psa", request.Signature!, _clock.GetUtcNow().AddMinutes(10), CancellationToken.None);
+
+        var replay = await Ingress().AcceptAsync(request, CancellationToken.None);
+
+        Assert.Equal(409, replay.StatusCode);
+        Assert.Equal(IngressReasons.Replayed, replay.Problem!.ReasonCode);
+        await _publisher.DidNotReceiveWithAnyArgs().PublishAsync(default!, default!, default);
+    }
+
+    private sealed class InMemorySeenSignatures : ISeenSignatures
+    {
+        private readonly Dictionary<string, bool> _seen = [];
+
+        public Task<SignatureSighting> ClaimAsync(string source, string signature, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+        {
+            lock (_seen)
+            {
+                if (_seen.TryGetValue(source + signature, out var accepted))
+                {
+                    return Task.FromResult(accepted ? SignatureSighting.SeenAccepted : SignatureSighting.SeenPending);
+                }
+                _seen[source + signature] = false;
+                return Task.FromResult(SignatureSighting.First);
+            }
+        }
+
+        public Task MarkAcceptedAsync(string source, string signature, CancellationToken cancellationToken)
+        {
+            lock (_seen)
+            {
+                _seen[source + signature] = true;
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task ForgetAsync(string source, string signature, CancellationToken cancellationToken)
+        {
+            lock (_seen)
+            {
+                _seen.Remove(source + signature);
+            }
+            return Task.CompletedTask;
+        }
+    }
+}
