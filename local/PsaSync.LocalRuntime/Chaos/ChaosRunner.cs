@@ -77,7 +77,7 @@ public sealed record ChaosSummary(
 public sealed class ChaosRunner(ChaosOptions options, string storageConnectionString, TextWriter output)
 {
     private const string Secret = "chaos-secret";
-    private static readonly string[] Terminal = [TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DeadLettered, TraceSteps.DuplicateAbsorbed];
+    private static readonly string[] Terminal = [TraceSteps.Posted, TraceSteps.WrittenBack, TraceSteps.Ledgered, TraceSteps.Rejected, TraceSteps.Parked, TraceSteps.DeadLettered, TraceSteps.DuplicateAbsorbed, TraceSteps.Ignored];
 
     private readonly string _tablePrefix = $"chaos{DateTime.UtcNow:yyyyMMddHHmmss}{Random.Shared.Next(100, 999)}";
     private readonly string _sandboxDirectory = Directory.CreateTempSubdirectory("psasync-chaos-").FullName;
