@@ -38,10 +38,7 @@ public sealed class QueuePump(
                     await Task.Delay(options.IdlePollInterval, stoppingToken);
                     continue;
                 }
-                foreach (var message in messages)
-                {
-                    await ProcessAsync(processor, message, stoppingToken);
-                }
+                await ProcessBatchAsync(processor, messages, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -53,6 +50,15 @@ public sealed class QueuePump(
                 logger.LogWarning(ex, "Queue {Queue} worker failed; retrying", queueName);
                 await Task.Delay(options.IdlePollInterval * 5, stoppingToken);
             }
+        }
+    }
+
+    /// <summary>A received batch, one message after the other; none can stop the others.</summary>
+    internal async Task ProcessBatchAsync(EnvelopeProcessor processor, IReadOnlyList<LockedMessage> messages, CancellationToken stoppingToken)
+    {
+        foreach (var message in messages)
+        {
+            await ProcessAsync(processor, message, stoppingToken);
         }
     }
 
