@@ -21,9 +21,32 @@ public sealed class ServiceBusProcessing(IServiceBusScheduler scheduler, TimePro
     public const string EarlierDeliveriesProperty = "PsaSync.EarlierDeliveries";
 
     /// <summary>Processes a message of the domain's queue (the queue has the domain's name) and settles it.</summary>
-    public Task ProcessAsync(EnvelopeProcessor processor, ServiceBusReceivedMessage message, ServiceBusMessageActions actions, CancellationToken cancellationToken) =>
-        processor.ProcessAndSettleAsync(message.Body.ToString(), new DeliveryInfo(message.MessageId, DeliveriesSoFar(message)),
-            new Settler(this, processor.Domain, message, actions), cancellationToken);
+    /// <remarks>
+    /// The processor decides for every failure it meets (dead-lettering at the delivery limit with an exception
+    /// item); what still escapes (a settlement call) is logged and the message abandoned, never thrown to the
+    /// host, so one message cannot hold back the others of its session or batch.
+    /// </remarks>
+    public async Task ProcessAsync(EnvelopeProcessor processor, ServiceBusReceivedMessage message, ServiceBusMessageActions actions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await processor.ProcessAndSettleAsync(message.Body.ToString(), new DeliveryInfo(message.MessageId, DeliveriesSoFar(message)),
+                new Settler(this, processor.Domain, message, actions), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Message {MessageId} on {Queue} failed outside the processor's decision; abandoning it", message.MessageId, processor.Domain);
+            try
+            {
+                await actions.AbandonMessageAsync(message, cancellationToken: cancellationToken);
+            }
+            catch (Exception again) when (again is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The lock expires and Service Bus delivers it again (and dead-letters it past the queue's limit).
+                logger.LogWarning(again, "Could not abandon message {MessageId}", message.MessageId);
+            }
+        }
+    }
 
     /// <summary>Deliveries of this message and of the earlier copies it was scheduled from.</summary>
     public static int DeliveriesSoFar(ServiceBusReceivedMessage message) =>

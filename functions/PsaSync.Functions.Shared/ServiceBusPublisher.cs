@@ -23,23 +23,53 @@ public sealed class ServiceBusPublisher(IOptions<PsaSyncOptions> options) : IMes
 
     private readonly ConcurrentDictionary<string, ServiceBusSender> _senders = new();
 
+    /// <remarks>
+    /// Every batch is built before the first is sent, so an envelope too large for a message refuses the whole call.
+    /// Service Bus has no transaction over several batches: a failure after the first batch was sent throws
+    /// <see cref="PartiallyPublishedException"/>; sending the call again completes it, as the messages keep their ids
+    /// and duplicate detection drops the ones already sent.
+    /// </remarks>
     public async Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
     {
         var sender = SenderFor(queueName);
         var pending = new Queue<EventEnvelope>(envelopes);
-        while (pending.Count > 0)
+        var batches = new List<ServiceBusMessageBatch>();
+        try
         {
-            // Several batches when the envelopes exceed one message batch's size limit.
-            using var batch = await sender.CreateMessageBatchAsync(cancellationToken);
-            while (pending.Count > 0 && batch.TryAddMessage(ToMessage(pending.Peek())))
+            while (pending.Count > 0)
             {
-                pending.Dequeue();
+                // Several batches when the envelopes exceed one message batch's size limit.
+                var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                batches.Add(batch);
+                while (pending.Count > 0 && batch.TryAddMessage(ToMessage(pending.Peek())))
+                {
+                    pending.Dequeue();
+                }
+                if (batch.Count == 0)
+                {
+                    throw new InvalidOperationException($"Envelope {pending.Peek().Id} is larger than a Service Bus message may be.");
+                }
             }
-            if (batch.Count == 0)
+            var sent = 0;
+            foreach (var batch in batches)
             {
-                throw new InvalidOperationException($"Envelope {pending.Peek().Id} is larger than a Service Bus message may be.");
+                try
+                {
+                    await sender.SendMessagesAsync(batch, cancellationToken);
+                }
+                catch (Exception ex) when (sent > 0)
+                {
+                    throw new PartiallyPublishedException(queueName, sent, envelopes.Count, ex);
+                }
+                sent += batch.Count;
             }
-            await sender.SendMessagesAsync(batch, cancellationToken);
+        }
+        finally
+        {
+            foreach (var batch in batches)
+            {
+                batch.Dispose();
+            }
         }
     }
 

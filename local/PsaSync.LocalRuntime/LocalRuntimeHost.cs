@@ -82,13 +82,30 @@ public static class LocalRuntimeHost
         builder.Services.AddSingleton<IScheduledJob, PeriodCloseJob>();
 
         app = builder.Build();
+        // Every refusal without a body of its own (no route, a method the route does not serve, a request the
+        // framework refused to bind) is problem+json with a reason code, like every other refusal.
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var status = http.Response.StatusCode;
+            var (reason, title) = status switch
+            {
+                404 => ("HTTP_ROUTE_NOT_FOUND", "No such route"),
+                405 => ("HTTP_METHOD_NOT_ALLOWED", "Method not allowed"),
+                413 => ("HTTP_PAYLOAD_TOO_LARGE", "Payload too large"),
+                415 => ("HTTP_CONTENT_TYPE_UNSUPPORTED", "Unsupported content type"),
+                _ => ("HTTP_REQUEST_INVALID", "Request refused"),
+            };
+            var problem = Problem.Of(status, reason, title, $"{http.Request.Method} is not served for this path with this request (status {status}).");
+            await Results.Json(problem, PsaSyncJson.Options, Problem.ContentType, status).ExecuteAsync(http);
+        });
         app.MapPost("/api/webhooks/{**route}", (string route, HttpRequest request, WebhookIngress ingress, IngressLimits limits, CancellationToken ct) =>
             IngressHttp.AcceptAsync(ingress, limits, request, route, ct));
         app.MapPost("/api/jobs/{name}", (string name, JobRunner jobs, CancellationToken ct) => RunJobAsync(jobs, name, ct));
         app.MapGet("/api/health", () => Results.Ok(new { status = "ok" }));
 
         // Billing, as the time and expense app serves it in Azure (the same orchestrator on the Durable Task engine, in-process here).
-        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct));
+        app.MapPost("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, TimeProvider clock, CancellationToken ct) => BillingHttp.StartAsync(billing, projectId, period, request, ct, clock));
         app.MapGet("/api/billing/{projectId}/{period}", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.GetAsync(billing, projectId, period, request, ct));
         app.MapPost("/api/billing/{projectId}/{period}/resolved", (string projectId, string period, HttpRequest request, IBillingWorkflows billing, CancellationToken ct) => BillingHttp.ResolvedAsync(billing, projectId, period, request, ct));
 

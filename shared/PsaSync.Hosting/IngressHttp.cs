@@ -44,6 +44,7 @@ public sealed class IngressHttpResult(IngressResult result) : JsonHttpResult(
             correlationId = result.CorrelationIds.FirstOrDefault(),
             correlationIds = result.CorrelationIds,
             accepted = result.CorrelationIds.Count,
+            replay = result.Replay,
         },
     result.Problem is null ? "application/json" : Core.Ingress.Problem.ContentType,
     new Dictionary<string, string> { [IngressHttp.RequestIdHeader] = result.RequestId })

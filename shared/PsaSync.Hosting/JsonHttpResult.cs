@@ -15,6 +15,10 @@ public class JsonHttpResult(int statusCode, object body, string contentType = "a
 {
     public int StatusCode => statusCode;
 
+    public string ContentType => contentType;
+
+    public object Body => body;
+
     public static JsonHttpResult Ok(object body) => new(200, body);
 
     public static JsonHttpResult Problem(int status, string reasonCode, string title, string detail) =>

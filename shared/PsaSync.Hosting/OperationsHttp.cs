@@ -20,6 +20,10 @@ public static class OperationsHttp
     public const string InvalidQuery = "OPS_QUERY_INVALID";
     public const string NotFound = "OPS_NOT_FOUND";
     public const string NotReplayable = "OPS_NOT_REPLAYABLE";
+    public const string ReplayFilterRequired = "OPS_REPLAY_FILTER_REQUIRED";
+
+    /// <summary>The oldest age filter accepted, in hours (ten years).</summary>
+    public const double MaxOlderThanHours = 87_600;
 
     public static async Task<JsonHttpResult> ListExceptionsAsync(OperationsService operations, HttpRequest request, CancellationToken cancellationToken)
     {
@@ -51,11 +55,23 @@ public static class OperationsHttp
 
     public static async Task<JsonHttpResult> ReplayManyAsync(OperationsService operations, HttpRequest request, CancellationToken cancellationToken)
     {
-        if (ReadFilter(request, out var query, out _) is { } invalid)
+        if (ReadFilter(request, out var query, out var olderThan) is { } invalid)
         {
             return invalid;
         }
-        return new JsonHttpResult(202, new { replayed = await operations.ReplayManyAsync(query, cancellationToken) });
+        var all = request.Query["all"].FirstOrDefault();
+        if (all is not null && !string.Equals(all, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            return JsonHttpResult.Problem(400, InvalidQuery, "Invalid filter", "all must be 'true' when given.");
+        }
+        var filtered = query.ReasonCode is not null || query.Owner is not null || query.Domain is not null || query.SourceRecord is not null || olderThan is not null;
+        if (!filtered && all is null)
+        {
+            // Replaying every open item at once is rarely what an operator means; it must be asked for.
+            return JsonHttpResult.Problem(400, ReplayFilterRequired, "Filter required",
+                "Give at least one of reason, owner, domain, record or olderThanHours, or all=true to replay every open replayable item.");
+        }
+        return new JsonHttpResult(202, new { replayed = await operations.ReplayManyAsync(query, cancellationToken, olderThan) });
     }
 
     /// <summary>The latest report of a reconciliation job; for billing reconciliation optionally narrowed to a project and/or period.</summary>
@@ -167,9 +183,10 @@ public static class OperationsHttp
         }
         if (q["olderThanHours"].FirstOrDefault() is { } hours)
         {
-            if (!double.TryParse(hours, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h) || h < 0)
+            if (!double.TryParse(hours, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h)
+                || !double.IsFinite(h) || h < 0 || h > MaxOlderThanHours)
             {
-                return Invalid($"olderThanHours '{hours}' is not a non-negative number.");
+                return Invalid($"olderThanHours '{(hours.Length <= 40 ? hours : hours[..40] + "…")}' is not a number from 0 to {MaxOlderThanHours}.");
             }
             olderThan = TimeSpan.FromHours(h);
         }

@@ -80,6 +80,7 @@ public static class ServiceRegistration
         services.AddSingleton<IInvoiceRegister, TableInvoiceRegister>();
         services.AddSingleton<IAuditLog, TableAuditLog>();
         services.AddSingleton<IPendingCostPostings, TablePendingCostPostings>();
+        services.AddSingleton<ISeenSignatures, TableSeenSignatures>();
 
         AddConnectors(services, options);
 

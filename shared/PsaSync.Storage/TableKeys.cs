@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
@@ -9,15 +10,38 @@ namespace PsaSync.Storage;
 public static class TableKeys
 {
     /// <summary>
-    /// Escapes the characters Table Storage forbids in keys (/ \ # ? and control characters) and the escape
-    /// character itself, so any business id round-trips and no two ids collide.
+    /// The most characters <see cref="Escape"/> returns. Table Storage limits a key to 1 KiB (UTF-16, so 512
+    /// characters), and keys combine an escaped id with a prefix or suffix (a reason code, ticks, another escaped
+    /// id), so one escaped id stays well below half of that.
+    /// </summary>
+    public const int MaxEscapedLength = 200;
+
+    /// <summary>How many characters of a long id are kept readable in front of its hash.</summary>
+    private const int LongIdReadablePrefix = 120;
+
+    /// <summary>
+    /// Turns any business id into a valid Table Storage key part, by construction: the characters Table Storage
+    /// forbids in keys (/ \ # ? and control characters), the escape character itself and unpaired surrogates are
+    /// escaped (<c>%XX</c>, or <c>%uXXXX</c> above U+00FF), so no two ids collide; an id whose escaped form would be
+    /// longer than <see cref="MaxEscapedLength"/> becomes its readable start, <c>%~</c> and the SHA-256 of the whole
+    /// id (a form no short id can take, since <c>%</c> is otherwise only followed by a hex digit or <c>u</c>). Stores
+    /// keep the original id in a property where they need it back; a key is never parsed.
     /// </summary>
     public static string Escape(string value)
     {
-        var builder = new StringBuilder(value.Length);
-        foreach (var c in value)
+        var builder = new StringBuilder(Math.Min(value.Length, MaxEscapedLength + 1));
+        for (var i = 0; i < value.Length; i++)
         {
-            if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                builder.Append(c).Append(value[++i]);
+            }
+            else if (c > 0xFF && char.IsSurrogate(c))
+            {
+                builder.Append("%u").Append(((int)c).ToString("X4"));
+            }
+            else if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))
             {
                 builder.Append('%').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
             }
@@ -25,8 +49,28 @@ public static class TableKeys
             {
                 builder.Append(c);
             }
+            if (builder.Length > MaxEscapedLength)
+            {
+                return Shortened(value, builder);
+            }
         }
         return builder.ToString();
+    }
+
+    private static string Shortened(string value, StringBuilder escaped)
+    {
+        var keep = LongIdReadablePrefix;
+        // Never cut an escape (%XX, %uXXXX) or a surrogate pair in half.
+        var lastEscape = escaped.ToString(0, keep).LastIndexOf('%');
+        if (lastEscape >= 0 && lastEscape + 6 > keep)
+        {
+            keep = lastEscape;
+        }
+        if (keep > 0 && char.IsHighSurrogate(escaped[keep - 1]))
+        {
+            keep--;
+        }
+        return escaped.ToString(0, keep) + "%~" + Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(value.AsSpan())));
     }
 
     /// <summary>

@@ -23,4 +23,5 @@ public static class TableSuffixes
     public const string Invoices = "invoices";
     public const string Audit = "audit";
     public const string CostPostings = "costpostings";
+    public const string Signatures = "signatures";
 }

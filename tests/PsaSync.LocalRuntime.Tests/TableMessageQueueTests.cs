@@ -245,3 +245,38 @@ public sealed class TableMessageQueueTests(AzuriteFixture azurite) : AzuriteTest
         Assert.Empty(await queue.ReceiveAsync("customer-master", 10, Ct));
     }
 }
+
+/// <summary>Issue 17, item 2: a publication is stored whole or not at all, also above one transaction's 100 messages.</summary>
+public sealed class TableMessageQueueAtomicityTests(AzuriteFixture azurite) : AzuriteTestBase(azurite)
+{
+    private const string Queue = "time-expense";
+
+    private EventEnvelope Entry(int i, string? role = "Consultant")
+    {
+        var entry = new TimeEntry($"TE-{i:D4}", 1, "PRJ-100", "RES-7", new DateOnly(2025, 3, 2), 1m, true, role);
+        var key = $"psa:time-entry:{entry.EntryId}:v1";
+        return EventEnvelope.Create(new TimeApproved(entry), SystemNames.Psa, $"psa/time-entry/{entry.EntryId}", key,
+            CorrelationIds.ForIdempotencyKey(key), Clock.GetUtcNow(), causationId: "webhook-req-1");
+    }
+
+    [Fact]
+    public async Task A_150_message_publication_whose_message_120_cannot_be_stored_leaves_nothing_queued()
+    {
+        var queue = new TableMessageQueue(Tables, Clock);
+        var envelopes = Enumerable.Range(1, 150).Select(i => i == 120 ? Entry(i, new string('r', 70_000)) : Entry(i)).ToList();
+
+        await Assert.ThrowsAnyAsync<Exception>(() => queue.PublishAsync(Queue, envelopes, Ct));
+
+        Assert.Equal(0, await queue.CountAsync(Queue, Ct));
+    }
+
+    [Fact]
+    public async Task A_150_message_publication_is_received_whole()
+    {
+        var queue = new TableMessageQueue(Tables, Clock);
+
+        await queue.PublishAsync(Queue, [.. Enumerable.Range(1, 150).Select(i => Entry(i))], Ct);
+
+        Assert.Equal(150, (await queue.ReceiveAsync(Queue, 200, Ct)).Count + (await queue.ReceiveAsync(Queue, 200, Ct)).Count);
+    }
+}

@@ -38,10 +38,7 @@ public sealed class QueuePump(
                     await Task.Delay(options.IdlePollInterval, stoppingToken);
                     continue;
                 }
-                foreach (var message in messages)
-                {
-                    await ProcessAsync(processor, message, stoppingToken);
-                }
+                await ProcessBatchAsync(processor, messages, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -56,10 +53,40 @@ public sealed class QueuePump(
         }
     }
 
-    private async Task ProcessAsync(EnvelopeProcessor processor, LockedMessage message, CancellationToken stoppingToken)
+    /// <summary>A received batch, one message after the other; none can stop the others.</summary>
+    internal async Task ProcessBatchAsync(EnvelopeProcessor processor, IReadOnlyList<LockedMessage> messages, CancellationToken stoppingToken)
     {
-        await processor.ProcessAndSettleAsync(message.Body, new DeliveryInfo(message.MessageId, message.DeliveryCount), new Settler(queue, message), stoppingToken);
-        Interlocked.Increment(ref _processed);
+        foreach (var message in messages)
+        {
+            await ProcessAsync(processor, message, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// One message on its own: whatever fails while processing or settling it is this message's problem only, so
+    /// the rest of the batch goes on and this one is given back for a later delivery (after the lock, when even
+    /// the abandon fails), where the processor dead-letters it once its deliveries are spent.
+    /// </summary>
+    internal async Task ProcessAsync(EnvelopeProcessor processor, LockedMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await processor.ProcessAndSettleAsync(message.Body, new DeliveryInfo(message.MessageId, message.DeliveryCount), new Settler(queue, message), stoppingToken);
+            Interlocked.Increment(ref _processed);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Message {MessageId} on {Queue} failed (delivery {DeliveryCount}); the rest of its batch goes on",
+                message.MessageId, message.Queue, message.DeliveryCount);
+            try
+            {
+                await queue.AbandonAsync(message, options.IdlePollInterval * 5, stoppingToken);
+            }
+            catch (Exception again) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogWarning(again, "Could not give message {MessageId} back; it reappears after its lock", message.MessageId);
+            }
+        }
     }
 
     private sealed class Settler(TableMessageQueue queue, LockedMessage message) : IMessageSettler

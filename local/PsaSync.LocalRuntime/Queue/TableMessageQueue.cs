@@ -23,22 +23,72 @@ public sealed class TableMessageQueue(TableProvider tables, TimeProvider clock) 
 
     public TimeSpan LockDuration { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long staged messages of a large publication stay hidden if the publisher dies before it shows them.</summary>
+    public TimeSpan StagingTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Stores the envelopes all or none. Up to 100 are one entity-group transaction. More are first stored hidden
+    /// (staged), then shown together; if staging fails, what was staged is deleted, so nothing of the call is
+    /// processed. Once everything is staged the call is accepted: if showing fails part-way, the rest shows itself
+    /// after <see cref="StagingTimeout"/>. Only when a failed staging cannot be taken back does it throw
+    /// <see cref="PartiallyPublishedException"/>.
+    /// </summary>
     public async Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(QueueSuffix, cancellationToken);
         var now = clock.GetUtcNow();
+        var staged = envelopes.Count > TableBatches.MaxRows;
         var rows = envelopes.Select((envelope, i) => new TableEntity(queueName, string.Create(CultureInfo.InvariantCulture, $"{now.UtcTicks:D19}-{i:D5}-{Guid.NewGuid():N}"))
         {
             ["MessageId"] = envelope.Id,
             ["Body"] = envelope.ToJson(),
-            ["VisibleAt"] = now,
+            ["VisibleAt"] = staged ? now + StagingTimeout : now,
             ["DeliveryCount"] = 0,
             ["EnqueuedAt"] = now,
-        });
-        // One partition per queue, so up to 100 messages are stored atomically per transaction.
-        foreach (var chunk in rows.Chunk(TableBatches.MaxRows))
+        }).ToList();
+        if (!staged)
         {
-            await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+            // One partition per queue, so up to 100 messages are stored atomically in one transaction.
+            await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+            return;
+        }
+
+        var stored = new List<TableEntity[]>();
+        try
+        {
+            foreach (var chunk in rows.Chunk(TableBatches.MaxRows))
+            {
+                await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Add, r)), cancellationToken);
+                stored.Add(chunk);
+            }
+        }
+        catch (Exception ex) when (stored.Count > 0)
+        {
+            try
+            {
+                foreach (var chunk in stored)
+                {
+                    await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, ETag.All)), CancellationToken.None);
+                }
+            }
+            catch (Exception rollback) when (rollback is not OperationCanceledException)
+            {
+                throw new PartiallyPublishedException(queueName, stored.Sum(c => c.Length), rows.Count, ex);
+            }
+            throw;
+        }
+
+        try
+        {
+            foreach (var chunk in stored)
+            {
+                await table.SubmitTransactionAsync(chunk.Select(r => new TableTransactionAction(TableTransactionActionType.UpdateMerge,
+                    new TableEntity(r.PartitionKey, r.RowKey) { ["VisibleAt"] = now }, ETag.All)), CancellationToken.None);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Every message is stored; those not shown yet show themselves after the staging timeout.
         }
     }
 

@@ -35,6 +35,7 @@ public sealed class SandboxErp : IErpConnector
     private const string InvoiceCreditedKind = "invoice-credited";
     private const string InvoiceSettledKind = "invoice-settled";
     private const string InvoiceEditedDirectlyKind = "invoice-edited-directly";
+    private const string CreateRepeatedKind = "create-repeated";
 
     /// <summary>Tax rates of the tax codes the sandbox knows, as fractions.</summary>
     private static readonly IReadOnlyDictionary<string, decimal> TaxRates = new Dictionary<string, decimal>(StringComparer.Ordinal)
@@ -55,6 +56,8 @@ public sealed class SandboxErp : IErpConnector
     private readonly List<ErpInvoiceChange> _invoiceChanges = [];
     private readonly Dictionary<string, Queue<ErpFailureKind>> _failNext = [];
     private readonly Dictionary<string, int> _requests = [];
+    private readonly Dictionary<(string Operation, string Key), int> _createdByKey = [];
+    private readonly List<SandboxCreateRequest> _repeatedCreates = [];
     private readonly Lock _gate = new();
     private readonly SandboxJournal _journal;
     private readonly FaultPlan _faults;
@@ -112,6 +115,24 @@ public sealed class SandboxErp : IErpConnector
     public IReadOnlyDictionary<string, int> Requests
     {
         get { lock (_gate) { return new Dictionary<string, int>(_requests); } }
+    }
+
+    /// <summary>
+    /// From the journal: how many records each create stored under one key (operation and external id, PSA project id
+    /// or billing batch). The collections are keyed, so a second record under a key could not show there; here it does.
+    /// </summary>
+    public IReadOnlyDictionary<(string Operation, string Key), int> CreatedByKey
+    {
+        get { lock (_gate) { return new Dictionary<(string, string), int>(_createdByKey); } }
+    }
+
+    /// <summary>
+    /// From the journal: every create request for a key the sandbox already held, which its unique external ids turned
+    /// into "return the existing one". An ERP without that uniqueness would have stored a second record.
+    /// </summary>
+    public IReadOnlyList<SandboxCreateRequest> RepeatedCreates
+    {
+        get { lock (_gate) { return [.. _repeatedCreates]; } }
     }
 
     public IReadOnlyList<PostedTimeLine> TimeLines
@@ -293,6 +314,7 @@ public sealed class SandboxErp : IErpConnector
             // A unique external id, as a real ERP enforces with an external reference field: a repeat returns the existing customer.
             if (CustomerByExternalId(draft.ExternalId) is { } existing)
             {
+                Record(CreateRepeatedKind, new SandboxCreateRequest(Operations.CreateCustomer, draft.ExternalId));
                 return existing;
             }
             created = ToCustomer($"CUST-{_customersByNumber.Count + 1:D5}", draft);
@@ -353,6 +375,7 @@ public sealed class SandboxErp : IErpConnector
         {
             if (_projectsByPsaId.TryGetValue(draft.PsaProjectId, out var existing))
             {
+                Record(CreateRepeatedKind, new SandboxCreateRequest(Operations.CreateProject, draft.PsaProjectId));
                 return existing;
             }
             if (!_customersByNumber.ContainsKey(draft.CustomerNumber))
@@ -510,6 +533,7 @@ public sealed class SandboxErp : IErpConnector
             // Like a real ERP with a unique external document number: a repeat returns the existing line.
             if (_timeByExternalId.TryGetValue(line.ExternalId, out var existing))
             {
+                Record(CreateRepeatedKind, new SandboxCreateRequest(Operations.PostTimeLines, line.ExternalId));
                 return new ErpPosting(existing.ErpDocumentId, line.ExternalId);
             }
             if (_closedPeriods.Contains(PeriodOf(line.WorkDate)))
@@ -563,6 +587,7 @@ public sealed class SandboxErp : IErpConnector
             // The batch id is the invoice's unique external id: a repeat returns the invoice it created, whatever its status now.
             if (_invoiceIdsByBatch.TryGetValue(draft.BillingBatchId, out var existingId))
             {
+                Record(CreateRepeatedKind, new SandboxCreateRequest(Operations.CreateDraftInvoice, draft.BillingBatchId));
                 return _invoicesById[existingId].Invoice;
             }
             if (!_customersByNumber.ContainsKey(draft.CustomerNumber))
@@ -912,6 +937,10 @@ public sealed class SandboxErp : IErpConnector
                     _projectsByPsaId[created.Project.PsaProjectId] = created.Project;
                     _projectDrafts[created.Project.ErpProjectCode] = created.Draft;
                     _projectsCreated++;
+                    CountCreated(Operations.CreateProject, created.Project.PsaProjectId);
+                    break;
+                case CreateRepeatedKind:
+                    _repeatedCreates.Add(record.Deserialize<SandboxCreateRequest>(PsaSyncJson.Options)!);
                     break;
                 case ProjectDeletedDirectlyKind:
                     var code = record.GetString()!;
@@ -925,6 +954,10 @@ public sealed class SandboxErp : IErpConnector
                 case CustomerUpdatedKind:
                 case CustomerEditedDirectlyKind:
                     var customer = record.Deserialize<ErpCustomer>(PsaSyncJson.Options)!;
+                    if (kind == CustomerCreatedKind)
+                    {
+                        CountCreated(Operations.CreateCustomer, customer.ExternalId);
+                    }
                     if (_customersByNumber.TryGetValue(customer.CustomerNumber, out var previous)
                         && _customerNumbersByExternalId.GetValueOrDefault(previous.ExternalId) == customer.CustomerNumber)
                     {
@@ -942,6 +975,7 @@ public sealed class SandboxErp : IErpConnector
                 case TimeLineKind:
                     var line = record.Deserialize<PostedTimeLine>(PsaSyncJson.Options)!;
                     _timeByExternalId[line.Line.ExternalId] = line;
+                    CountCreated(Operations.PostTimeLines, line.Line.ExternalId);
                     break;
                 case InvoiceDraftedKind:
                 case InvoiceLinesSetKind:
@@ -954,6 +988,10 @@ public sealed class SandboxErp : IErpConnector
                     var invoice = record.Deserialize<StoredInvoice>(PsaSyncJson.Options)!;
                     _invoicesById[invoice.Invoice.InvoiceId] = invoice;
                     _invoiceIdsByBatch[invoice.Invoice.BillingBatchId] = invoice.Invoice.InvoiceId;
+                    if (kind == InvoiceDraftedKind)
+                    {
+                        CountCreated(Operations.CreateDraftInvoice, invoice.Invoice.BillingBatchId);
+                    }
                     if (kind is InvoicePostedKind or InvoiceCreditedKind or InvoiceSettledKind)
                     {
                         AppendInvoiceChanges(invoice);
@@ -962,6 +1000,9 @@ public sealed class SandboxErp : IErpConnector
             }
         }
     }
+
+    private void CountCreated(string operation, string? key) =>
+        _createdByKey[(operation, key ?? "")] = _createdByKey.GetValueOrDefault((operation, key ?? "")) + 1;
 
     /// <summary>A created project with the draft it was created from, as one journal record.</summary>
     private sealed record CreatedProject(ErpProject Project, ErpProjectDraft Draft);
@@ -1017,3 +1058,6 @@ public sealed class SandboxErp : IErpConnector
 }
 
 public sealed record PostedTimeLine(string ErpDocumentId, ErpTimeLine Line);
+
+/// <summary>A create request the sandbox ERP journaled: the operation and the key it was made under.</summary>
+public sealed record SandboxCreateRequest(string Operation, string Key);

@@ -27,6 +27,21 @@ public static class IngressReasons
     public const string CurrencyUnknown = "WEBHOOK_CURRENCY_UNKNOWN";
     public const string QueueUnavailable = "QUEUE_UNAVAILABLE";
 
+    /// <summary>A record id longer than <see cref="IngressLimits.MaxRecordIdLength"/>: 422, permanent.</summary>
+    public const string IdTooLong = "WEBHOOK_ID_TOO_LONG";
+
+    /// <summary>A text field longer than <see cref="IngressLimits.MaxFieldLength"/>: 422, permanent.</summary>
+    public const string FieldTooLong = "WEBHOOK_FIELD_TOO_LONG";
+
+    /// <summary>One record larger than <see cref="IngressLimits.MaxRecordChars"/> as a queued message: 413, permanent.</summary>
+    public const string RecordTooLarge = "WEBHOOK_RECORD_TOO_LARGE";
+
+    /// <summary>The queue failed after part of the call was queued and it could not be taken back: 503, send it all again.</summary>
+    public const string PartiallyQueued = "QUEUE_PARTIALLY_ACCEPTED";
+
+    /// <summary>The same signed request was already accepted inside the signature window: 409, do not resend.</summary>
+    public const string Replayed = "WEBHOOK_REPLAYED";
+
     // Signature checks (401), in the order the edge makes them.
     public const string SignatureMissing = "WEBHOOK_SIGNATURE_MISSING";
     public const string TimestampInvalid = "WEBHOOK_TIMESTAMP_INVALID";

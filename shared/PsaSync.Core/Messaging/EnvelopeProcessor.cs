@@ -46,6 +46,65 @@ public sealed class EnvelopeProcessor(
 
     public async Task<Settlement> ProcessAsync(string body, DeliveryInfo delivery, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ProcessOnceAsync(body, delivery, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // A failure outside the handler (the dedupe claim, the timeline, the exception store): the message must
+            // neither block its queue nor circle past the delivery limit, so it is retried later like a transient
+            // failure and dead-lettered with an exception item at the limit.
+            logger.LogWarning(ex, "Processing message {MessageId} failed outside its handler (delivery {DeliveryCount})", delivery.MessageId, delivery.DeliveryCount);
+            return await FailedOutsideHandlerAsync(body, delivery, $"{ex.GetType().Name}: {ex.Message}", cancellationToken);
+        }
+    }
+
+    private async Task<Settlement> FailedOutsideHandlerAsync(string body, DeliveryInfo delivery, string error, CancellationToken cancellationToken)
+    {
+        if (delivery.DeliveryCount < policy.MaxDeliveryCount)
+        {
+            return Settlement.Abandon(policy.RetryDelay(delivery.DeliveryCount, null));
+        }
+        var message = $"Gave up after {delivery.DeliveryCount} deliveries. Last error (outside the handler): {error}";
+        EventEnvelope? envelope = null;
+        try
+        {
+            envelope = EventEnvelope.FromJson(body);
+        }
+        catch (EnvelopeFormatException)
+        {
+            // Read above; cannot happen here, but an unreadable body still gets its item under the message id.
+        }
+        var record = envelope is not null && RecordRef.TryParse(envelope.Subject, out var subject) ? subject : new RecordRef("queue", domain, delivery.MessageId);
+        try
+        {
+            await exceptions.RaiseAsync(new NewException(ReasonCodes.DeliveryExhausted, message, domain, record,
+                envelope?.CorrelationId ?? delivery.MessageId, envelope?.IdempotencyKey, envelope), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Dead-lettered all the same: the dead-letter queue keeps the message and its reason.
+            logger.LogError(ex, "No exception item for dead-lettered message {MessageId}; see the dead-letter queue", delivery.MessageId);
+        }
+        if (envelope is not null)
+        {
+            try
+            {
+                await TraceAsync(envelope, TraceSteps.DeadLettered, $"{ReasonCodes.DeliveryExhausted.Code}: {message}", cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "Could not write the dead-lettered step of message {MessageId}", delivery.MessageId);
+            }
+        }
+        logger.LogError("Dead-lettered message {MessageId}: {Reason}", delivery.MessageId, ReasonCodes.DeliveryExhausted.Code);
+        telemetry.DeadLettered(domain, envelope?.Type, ReasonCodes.DeliveryExhausted.Code, envelope?.CorrelationId ?? delivery.MessageId);
+        return Settlement.DeadLetter(ReasonCodes.DeliveryExhausted.Code, message);
+    }
+
+    private async Task<Settlement> ProcessOnceAsync(string body, DeliveryInfo delivery, CancellationToken cancellationToken)
+    {
         EventEnvelope envelope;
         try
         {
@@ -77,6 +136,10 @@ public sealed class EnvelopeProcessor(
                 logger.LogInformation("Duplicate {EventType} absorbed", envelope.Type);
                 telemetry.DuplicateAbsorbed(domain, envelope.Type, envelope.CorrelationId);
                 return Settlement.Complete;
+            case ClaimStatus.HeldByAnother when delivery.DeliveryCount >= policy.MaxDeliveryCount:
+                // Never past the limit without a dead-letter and an item; a replay is absorbed if the holder finished.
+                return await DeadLetterAsync(envelope, ReasonCodes.DeliveryExhausted,
+                    $"Gave up after {delivery.DeliveryCount} deliveries: the record's idempotency key stayed claimed by another delivery.", cancellationToken);
             case ClaimStatus.HeldByAnother:
                 return Settlement.Abandon(policy.RetryDelay(delivery.DeliveryCount, null));
         }

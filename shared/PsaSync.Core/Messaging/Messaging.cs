@@ -17,9 +17,26 @@ public static class QueueNames
 /// Durably enqueues envelopes (Service Bus in Azure, the Azurite-backed queue locally). When the task
 /// completes the message is stored: only then may a webhook be acknowledged.
 /// </summary>
+/// <remarks>
+/// A call publishes all its envelopes or none: a publisher that fails before anything is stored throws any
+/// exception (nothing was accepted); one that fails after part of the envelopes may be stored and could not take
+/// them back throws <see cref="PartiallyPublishedException"/>, so the webhook can say so.
+/// </remarks>
 public interface IMessagePublisher
 {
     Task PublishAsync(string queueName, IReadOnlyList<EventEnvelope> envelopes, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Publishing failed after part of the envelopes were stored, and they could not be taken back: they will be
+/// processed. Sending the same envelopes again is safe (duplicates are absorbed) and completes the call.
+/// </summary>
+public sealed class PartiallyPublishedException(string queueName, int published, int total, Exception inner)
+    : Exception($"{published} of {total} envelopes may be queued on {queueName}; the rest could not be: {inner.Message}", inner)
+{
+    public int Published => published;
+
+    public int Total => total;
 }
 
 /// <summary>What the transport tells a processor about one delivery. <see cref="DeliveryCount"/> starts at 1.</summary>

@@ -48,10 +48,10 @@ public sealed class OperationsService(IExceptionStore exceptions, ICorrelationLo
     }
 
     /// <summary>Replays every open, replayable item the query matches; returns how many were sent again.</summary>
-    public async Task<int> ReplayManyAsync(ExceptionQuery query, CancellationToken cancellationToken)
+    public async Task<int> ReplayManyAsync(ExceptionQuery query, CancellationToken cancellationToken, TimeSpan? olderThan = null)
     {
         var replayed = 0;
-        foreach (var item in await exceptions.ListAsync(query with { Status = ExceptionStatus.Open }, cancellationToken))
+        foreach (var item in await ListAsync(query with { Status = ExceptionStatus.Open }, olderThan, cancellationToken))
         {
             if (await ReplayAsync(item, cancellationToken) == ReplayOutcome.Replayed)
             {

@@ -50,4 +50,7 @@ public static class TraceSteps
     public const string Replayed = "replayed";
     public const string Ledgered = "ledgered";
     public const string AwaitingCostPosting = "awaiting-cost-posting";
+
+    /// <summary>Terminal: nothing to do for this record (an ERP draft not shown until posted); the detail says why.</summary>
+    public const string Ignored = "ignored";
 }

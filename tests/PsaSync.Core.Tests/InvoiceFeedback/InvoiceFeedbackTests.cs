@@ -3,7 +3,11 @@ using PsaSync.Connectors.Sandbox;
 using PsaSync.Connectors.Sandbox.Erp;
 using PsaSync.Connectors.Sandbox.Psa;
 using PsaSync.Core.Billing;
+using PsaSync.Core.Events;
 using PsaSync.Core.Exceptions;
+using PsaSync.Core.Messaging;
+using PsaSync.Core.Model;
+using PsaSync.Core.Tracing;
 using PsaSync.Core.InvoiceFeedback;
 using PsaSync.Core.Ports;
 using PsaSync.Core.Tests.Sandbox;
@@ -212,5 +216,51 @@ public sealed class InvoiceFeedbackTests
             Assert.Equal(batchId, request.BatchId);
         }
         Assert.Equal("billing-PRJ-1-2026-03", Request.BatchId);
+    }
+}
+
+/// <summary>Issue 17, item 6: every accepted ERP invoice change ends its own timeline with a terminal step.</summary>
+public sealed class InvoiceChangedHandlerTerminalStepTests
+{
+    private readonly FakeTimeProvider _clock = new(TestData.Now);
+    private readonly InMemoryCorrelationLog _trace = new();
+    private readonly InMemoryExceptionStore _exceptions;
+    private readonly InvoiceChangedHandler _handler;
+
+    public InvoiceChangedHandlerTerminalStepTests()
+    {
+        _exceptions = new InMemoryExceptionStore(_clock);
+        var applier = new InvoiceChangeApplier(new InMemoryInvoiceRegister(), new InMemoryLedger(), new SandboxPsa(new SandboxFaultOptions()), _exceptions, _trace, _clock);
+        _handler = new InvoiceChangedHandler(applier, new HandlerSupport(_exceptions, _trace, _clock, new RecordingTelemetry()));
+    }
+
+    private static EventEnvelope Envelope(ErpInvoiceChange change) =>
+        EventEnvelope.Create(new InvoiceChanged(change), "erp", $"erp/invoice/{change.InvoiceId}", $"erp:invoice:{change.InvoiceId}:v{change.Version}",
+            $"corr-{change.InvoiceId}-{change.Version}", TestData.Now);
+
+    private static ErpInvoiceChange Change(string invoiceId, string? batch, ErpInvoiceStatus status = ErpInvoiceStatus.Posted) =>
+        new(invoiceId, 1, "w1", ErpDocumentKind.Invoice, batch, "INV-2026-00001", status, TestData.WorkDate, TestData.WorkDate.AddDays(30),
+            100m, 19m, 119m, 0m, 0m, 119m, "EUR", null);
+
+    [Fact]
+    public async Task A_change_to_an_invoice_PsaSync_never_issued_is_rejected_with_one_item_for_finance()
+    {
+        var result = await _handler.HandleAsync(Envelope(Change("INV-HAND-1", "hand-made")), false, CancellationToken.None);
+
+        var rejected = Assert.IsType<HandlerResult.Rejected>(result);
+        Assert.Equal(ReasonCodes.ErpInvoiceUnknown.Code, rejected.ReasonCode);
+        var item = Assert.Single(_exceptions.Open);
+        Assert.Equal(new RecordRef("erp", "invoice", "INV-HAND-1"), item.SourceRecord);
+    }
+
+    [Fact]
+    public async Task A_draft_ends_its_timeline_as_ignored_and_a_repeat_as_duplicate_absorbed()
+    {
+        await _handler.HandleAsync(Envelope(Change("INV-D-1", "hand-made", ErpInvoiceStatus.Draft)), false, CancellationToken.None);
+        await _handler.HandleAsync(Envelope(Change("INV-HAND-2", "hand-made")), false, CancellationToken.None);
+        await _handler.HandleAsync(Envelope(Change("INV-HAND-2", "hand-made")), true, CancellationToken.None);
+
+        Assert.Contains(_trace.Entries, e => e.CorrelationId == "corr-INV-D-1-1" && e.Step == TraceSteps.Ignored);
+        Assert.Contains(_trace.Entries, e => e.CorrelationId == "corr-INV-HAND-2-1" && e.Step == TraceSteps.DuplicateAbsorbed);
     }
 }
