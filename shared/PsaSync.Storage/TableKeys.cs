@@ -39,7 +39,7 @@ public static class TableKeys
             }
             else if (c > 0xFF && char.IsSurrogate(c))
             {
-                builder.Append("%u").Append(((int)c).ToString("X4"));
+                builder.Append("%u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
             else if (c is '/' or '\\' or '#' or '?' or '%' || char.IsControl(c))
             {
