@@ -182,18 +182,22 @@ public sealed class BillingOrchestrationTests
     }
 
     [Fact]
-    public async Task A_reserve_that_still_fails_after_its_retries_ends_the_run_failed_and_nothing_is_invoiced()
+    public async Task A_reserve_that_still_fails_after_its_retries_ends_the_run_failed_releases_what_it_reserved_and_invoices_nothing()
     {
         await using var engine = await (await new BillingEngine().WithApprovedTimeAsync()).StartAsync();
+        // Each attempt reserves and then loses its answer: the entries are reserved though every call failed.
         engine.Ledger.ReserveFailures = 3;
+        engine.Ledger.ReserveBeforeFailing = true;
 
         await engine.Workflows.StartAsync(engine.Request(), CancellationToken.None);
         var status = await engine.CompletionAsync(engine.Request());
 
         Assert.Equal(BillingState.Failed, status.Output!.State);
-        Assert.Equal("Failed while reserving the ledger entries: The ledger store did not answer.", Assert.Single(status.Output.Reasons));
+        Assert.Equal(["Failed while reserving the ledger entries: The ledger store did not answer.", "2 ledger entries released"], status.Output.Reasons);
         Assert.Equal(3, engine.Ledger.ReserveCalls);
-        Assert.Equal(ReasonCodes.BillingRunFailed.Code, Assert.Single(engine.Exceptions.Open).ReasonCode);
+        var item = Assert.Single(engine.Exceptions.Open);
+        Assert.Equal(ReasonCodes.BillingRunFailed.Code, item.ReasonCode);
+        Assert.Contains("2 ledger entries released", item.Message, StringComparison.Ordinal);
         Assert.Empty(engine.Erp.Invoices);
         Assert.All(engine.InnerLedger.Entries, e => Assert.Equal(LedgerEntryState.Unbilled, e.State));
     }

@@ -25,6 +25,13 @@ public sealed class BillingReadinessOrchestrator(BillingOptions options) : TaskO
     /// <summary>Each activity is tried three times, 1 s then 2 s apart (durable timers, so a restart keeps the schedule).</summary>
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 3, firstRetryInterval: TimeSpan.FromSeconds(1), backoffCoefficient: 2.0));
 
+    /// <summary>
+    /// Undoing is tried much longer (8 attempts, 1 s doubling to at most a minute apart, about 4 minutes in all): a
+    /// compensation that gives up leaves a draft in the ERP or entries reserved that no later attempt will release.
+    /// </summary>
+    private static readonly TaskOptions CompensationRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(maxNumberOfAttempts: 8, firstRetryInterval: TimeSpan.FromSeconds(1),
+        backoffCoefficient: 2.0, maxRetryInterval: TimeSpan.FromMinutes(1)));
+
     public override async Task<BillingStatus> RunAsync(TaskOrchestrationContext context, BillingRequest request)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -53,7 +60,7 @@ public sealed class BillingReadinessOrchestrator(BillingOptions options) : TaskO
                 dates = BillingDates.For(request.Period, context.CurrentUtcDateTime, options.InvoiceDating);
             }
 
-            step = "reserving the ledger entries";
+            step = ReservingStep;
             context.SetCustomStatus(new BillingStatus(BillingState.Invoicing, []));
             if (await context.CallActivityAsync<int>(BillingActivityNames.Reserve, request, Retry) == 0)
             {
@@ -81,8 +88,8 @@ public sealed class BillingReadinessOrchestrator(BillingOptions options) : TaskO
                 step = $"undoing the invoicing (it had failed while {failedStep}: {reason})";
                 var undone = new List<string>
                 {
-                    await context.CallActivityAsync<string>(BillingActivityNames.UndoInvoice, request, Retry),
-                    $"{await context.CallActivityAsync<int>(BillingActivityNames.Release, request, Retry)} ledger entries released",
+                    await context.CallActivityAsync<string>(BillingActivityNames.UndoInvoice, request, CompensationRetry),
+                    $"{await context.CallActivityAsync<int>(BillingActivityNames.Release, request, CompensationRetry)} ledger entries released",
                 };
                 await context.CallActivityAsync<int>(BillingActivityNames.RaiseCompensated, new CompensationReport(request, failedStep, reason, undone), Retry);
                 return Finish(context, new BillingStatus(BillingState.Compensated, [$"Failed while {failedStep}: {reason}", .. undone]));
@@ -91,11 +98,31 @@ public sealed class BillingReadinessOrchestrator(BillingOptions options) : TaskO
         catch (TaskFailedException failure)
         {
             var reason = ReasonOf(failure);
-            var failed = Finish(context, new BillingStatus(BillingState.Failed, [$"Failed while {step}: {reason}"]));
+            List<string> reasons = [$"Failed while {step}: {reason}"];
+            if (step == ReservingStep)
+            {
+                // The reservation may have got part-way: release what this batch holds, or no later attempt can bill it.
+                reasons.Add(await ReleaseAfterFailedReservationAsync(context, request));
+            }
+            var failed = Finish(context, new BillingStatus(BillingState.Failed, reasons));
             context.CreateReplaySafeLogger<BillingReadinessOrchestrator>()
                 .LogWarning("Billing {BatchId} failed while {Step}: {Reason}", request.BatchId, step, reason);
-            await context.CallActivityAsync<int>(BillingActivityNames.RaiseRunFailed, new FailureReport(request, step, reason), Retry);
+            await context.CallActivityAsync<int>(BillingActivityNames.RaiseRunFailed, new FailureReport(request, step, string.Join("; ", reasons.Skip(1).Prepend(reason))), Retry);
             return failed;
+        }
+    }
+
+    private const string ReservingStep = "reserving the ledger entries";
+
+    private static async Task<string> ReleaseAfterFailedReservationAsync(TaskOrchestrationContext context, BillingRequest request)
+    {
+        try
+        {
+            return $"{await context.CallActivityAsync<int>(BillingActivityNames.Release, request, CompensationRetry)} ledger entries released";
+        }
+        catch (TaskFailedException release)
+        {
+            return $"Releasing the entries reserved for {request.BatchId} failed too ({ReasonOf(release)}): they stay reserved until billing is run again for this batch";
         }
     }
 

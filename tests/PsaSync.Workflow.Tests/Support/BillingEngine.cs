@@ -169,6 +169,9 @@ internal sealed class FaultyLedger(InMemoryLedger inner) : IUnbilledLedger
 
     public int ReserveCalls { get; private set; }
 
+    /// <summary>A failing reserve has reserved before its answer was lost (the ambiguous case), rather than done nothing.</summary>
+    public bool ReserveBeforeFailing { get; set; }
+
     public Task<bool> AddAsync(LedgerEntry entry, CancellationToken cancellationToken) => inner.AddAsync(entry, cancellationToken);
 
     public Task<IReadOnlyList<LedgerEntry>> ListAsync(string projectId, string period, CancellationToken cancellationToken) => inner.ListAsync(projectId, period, cancellationToken);
@@ -177,15 +180,19 @@ internal sealed class FaultyLedger(InMemoryLedger inner) : IUnbilledLedger
 
     public Task<bool> ReverseAsync(LedgerEntry entry, CancellationToken cancellationToken) => inner.ReverseAsync(entry, cancellationToken);
 
-    public Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken)
+    public async Task<int> ReserveAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken)
     {
         ReserveCalls++;
         if (ReserveFailures > 0)
         {
             ReserveFailures--;
+            if (ReserveBeforeFailing)
+            {
+                await inner.ReserveAsync(projectId, period, billingBatchId, cancellationToken);
+            }
             throw new InvalidOperationException("The ledger store did not answer.");
         }
-        return inner.ReserveAsync(projectId, period, billingBatchId, cancellationToken);
+        return await inner.ReserveAsync(projectId, period, billingBatchId, cancellationToken);
     }
 
     public Task<int> ReleaseAsync(string projectId, string period, string billingBatchId, CancellationToken cancellationToken) => inner.ReleaseAsync(projectId, period, billingBatchId, cancellationToken);
