@@ -66,22 +66,27 @@ public sealed class LocalRuntimeHarness : IAsyncDisposable
         return new LocalRuntimeHarness(app);
     }
 
-    /// <summary>Posts a webhook <paramref name="times"/> times, as a source that retries would, and expects 202 each time.</summary>
+    /// <summary>
+    /// Posts a webhook <paramref name="times"/> times, as a source that retries would, and expects 202 each time. Each
+    /// retry is a new delivery, signed with its own timestamp (a second apart), so it is a duplicate for dedupe to absorb,
+    /// not a replay of the same signed request (which the signature guard answers without queueing).
+    /// </summary>
     public async Task PostAsync(string route, string body, int times = 1)
     {
+        var signedAt = DateTimeOffset.UtcNow;
         for (var i = 0; i < times; i++)
         {
-            using var response = await SendAsync(route, body, Secret);
+            using var response = await SendAsync(route, body, Secret, signedAt.AddSeconds(i));
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{route} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
     }
 
-    /// <summary>Posts a webhook signed with <paramref name="secret"/> now, or unsigned when it is null.</summary>
-    public Task<HttpResponseMessage> SendAsync(string route, string body, string? secret)
+    /// <summary>Posts a webhook signed with <paramref name="secret"/> at <paramref name="signedAt"/> (default now), or unsigned when it is null.</summary>
+    public Task<HttpResponseMessage> SendAsync(string route, string body, string? secret, DateTimeOffset? signedAt = null)
     {
         var request = secret is null
             ? new HttpRequestMessage(HttpMethod.Post, $"api/webhooks/{route}") { Content = new StringContent(body, Encoding.UTF8, "application/json") }
-            : WebhookSignature.CreateRequest($"api/webhooks/{route}", body, secret, DateTimeOffset.UtcNow);
+            : WebhookSignature.CreateRequest($"api/webhooks/{route}", body, secret, signedAt ?? DateTimeOffset.UtcNow);
         return _http.SendAsync(request);
     }
 

@@ -115,7 +115,7 @@ public sealed class SandboxPsaApiTests(AzuriteFixture azurite)
             using var response = await runtime.GetAsync($"api/billing/{ProjectId}/{Period}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var status = (await JsonSerializer.DeserializeAsync<BillingRunStatus>(await response.Content.ReadAsStreamAsync(), PsaSyncJson.Options))!;
-            if (status.RuntimeStatus != "Running")
+            if (status.RuntimeStatus is "Completed" or "Failed" or "Terminated")
             {
                 return status;
             }
